@@ -1,0 +1,55 @@
+"""Every setting of the pipeline, in one place.
+
+Each comes from an environment variable so that the CLI (`rettidig ...`) and the Dagster UI
+(`rettidig ui` / `dagster dev`) agree. Defaults put everything under `var/` in the project.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    exports_dir: Path
+    warehouse: Path
+    serving: Path
+    reports_dir: Path
+    dagster_home: Path
+    as_of_date: str | None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        var_dir = _path("RETTIDIG_VAR_DIR", PROJECT_ROOT / "var")
+        return cls(
+            var_dir=var_dir,
+            exports_dir=_path("RETTIDIG_EXPORTS_DIR", var_dir / "sample_exports"),
+            warehouse=_path("RETTIDIG_WAREHOUSE", var_dir / "warehouse.duckdb"),
+            serving=_path("RETTIDIG_SERVING", var_dir / "serving.duckdb"),
+            reports_dir=_path("RETTIDIG_REPORTS_DIR", var_dir / "reports"),
+            dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT),
+            as_of_date=os.environ.get("RETTIDIG_AS_OF_DATE") or None,
+        )
+
+
+# Environment variables a user may set, with what they mean (printed by `rettidig settings`).
+ENVIRONMENT = {
+    "RETTIDIG_EXPORTS_DIR": "the drop folder with the Kvantum exports (default var/sample_exports)",
+    "RETTIDIG_WAREHOUSE": "the DuckDB file the pipeline writes (default var/warehouse.duckdb)",
+    "RETTIDIG_SERVING": "the DuckDB file BI tools read, marts only (default var/serving.duckdb)",
+    "RETTIDIG_REPORTS_DIR": "where follow-up reports are written (default var/reports)",
+    "RETTIDIG_AS_OF_DATE": "compute the marts as of this date (YYYY-MM-DD); default the data watermark",
+    "RETTIDIG_VAR_DIR": "the folder for all of the above defaults (default var/)",
+    "DAGSTER_HOME": "Dagster's run history; default the project folder, which holds dagster.yaml",
+}
