@@ -6,9 +6,12 @@ generator writes to it. Mirrors ../shared/contract/EXPORTS.md.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from orchestration.settings import PROJECT_ROOT
 
 
 class Kind(str, Enum):
@@ -36,7 +39,15 @@ DUCKDB_TYPE = {
 DATE_FORMAT = "%d-%m-%Y"
 TIMESTAMP_FORMAT = "%d-%m-%Y %H:%M:%S"
 
-DEPARTMENTS = ("ØKF", "BUF", "SUF", "SOF", "TMF", "KFF", "BIF")
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    """Code lists that dbt also needs live once, as dbt seeds; the loader reads them from there."""
+    with (PROJECT_ROOT / "seeds" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+DEPARTMENTS = tuple(row["department"] for row in _seed("departments"))
 USER_DEPARTMENTS = DEPARTMENTS + ("KS",)
 INVOICE_TYPES = ("FAKTURA", "KREDITNOTA")
 CHANNELS = ("NEMHANDEL", "PEPPOL", "MANUEL")
@@ -48,20 +59,8 @@ EVENT_TYPES = (
     "SPÆRRET", "SPÆRRE_OPHÆVET", "KORRIGERET", "BOGFØRT", "BETALT", "ANNULLERET",
 )
 PO_LINE_STATUSES = ("ÅBEN", "DELVIST_MODTAGET", "MODTAGET", "LUKKET", "ANNULLERET")
-# reason code -> who is responsible (also the dbt seed `reason_codes`)
-REASON_CODES = {
-    "MANGLER_ORDRENUMMER": "LEVERANDØR",
-    "FORKERT_ORDRENUMMER": "LEVERANDØR",
-    "FORKERT_BETALINGSOPLYSNING": "LEVERANDØR",
-    "FORKERT_MODTAGER": "LEVERANDØR",
-    "PRISAFVIGELSE": "LEVERANDØR",
-    "DUBLET": "LEVERANDØR",
-    "UAFTALT_GEBYR": "LEVERANDØR",
-    "MANGLER_VAREMODTAGELSE": "FORVALTNING",
-    "IKKE_BESTILT": "FORVALTNING",
-    "FORKERT_FORVALTNING": "KS",
-    "ANDET": "UKENDT",
-}
+# reason code -> who is responsible (the dbt seed `reason_codes`)
+REASON_CODES = {row["reason_code"]: row["responsible"] for row in _seed("reason_codes")}
 # events for which Årsagskode is required
 EVENTS_REQUIRING_REASON = ("RETURNERET", "AFVIST", "SPÆRRET", "KORRIGERET")
 

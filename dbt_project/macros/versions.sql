@@ -1,0 +1,34 @@
+{#-
+  Version validity for an entity source (EXPORTS.md "Versions and duplicates"), written once.
+
+  Each raw row is a version. Versions of one key are ordered by `Ændret`, then the later extract
+  date, then the later line. The version valid at a date D is the latest version with `Ændret` on
+  or before the end of D, or the earliest version if none is that old. As intervals on dates:
+    valid_from = the date of `Ændret` (the earliest version: the beginning of time)
+    valid_to   = the valid_from of the next version (exclusive), NULL for the current version
+  so "valid at D" is `valid_from <= D and (valid_to is null or D < valid_to)`. Several versions
+  written the same day leave the earlier ones with an empty interval: the day's last one wins.
+-#}
+{% macro version_columns(key_columns) -%}
+    {%- set key = key_columns | join(', ') -%}
+    {%- set order = 'changed_at, extract_date, source_line' -%}
+    case
+        when row_number() over (partition by {{ key }} order by {{ order }}) = 1 then date '0001-01-01'
+        else cast(changed_at as date)
+    end as valid_from,
+    lead(cast(changed_at as date)) over (partition by {{ key }} order by {{ order }}) as valid_to,
+    row_number() over (partition by {{ key }} order by {{ order }} desc) = 1 as is_current
+{%- endmacro %}
+
+{#- The join condition "this version is valid at date_expr" (see version_columns). -#}
+{% macro valid_at(version_alias, date_expr) -%}
+    ({{ version_alias }}.valid_from <= {{ date_expr }}
+     and ({{ version_alias }}.valid_to is null or {{ date_expr }} < {{ version_alias }}.valid_to))
+{%- endmacro %}
+
+{#- The current version of each key of a versions model. -#}
+{% macro current_version(versions_relation) -%}
+select *
+from {{ versions_relation }}
+where is_current
+{%- endmacro %}
