@@ -43,6 +43,25 @@ class Settings:
         )
 
 
+    def export(self) -> "Settings":
+        """Put the settings into the environment, so that the Dagster instance, the code location,
+        dbt's profiles.yml and any subprocess (the UI) all see the same values."""
+        os.environ.update(
+            {
+                "RETTIDIG_EXPORTS_DIR": str(self.exports_dir),
+                "RETTIDIG_WAREHOUSE": str(self.warehouse),
+                "RETTIDIG_SERVING": str(self.serving),
+                "RETTIDIG_REPORTS_DIR": str(self.reports_dir),
+                "DAGSTER_HOME": str(self.dagster_home),
+            }
+        )
+        os.environ.setdefault("RETTIDIG_DAGSTER_STORAGE", str(self.var_dir / "dagster" / "storage"))
+        os.environ.setdefault("RETTIDIG_DAGSTER_COMPUTE_LOGS", str(self.var_dir / "dagster" / "logs"))
+        if self.as_of_date:
+            os.environ["RETTIDIG_AS_OF_DATE"] = self.as_of_date
+        return self
+
+
 # Environment variables a user may set, with what they mean (printed by `rettidig settings`).
 ENVIRONMENT = {
     "RETTIDIG_EXPORTS_DIR": "the drop folder with the Kvantum exports (default var/sample_exports)",
@@ -51,5 +70,7 @@ ENVIRONMENT = {
     "RETTIDIG_REPORTS_DIR": "where follow-up reports are written (default var/reports)",
     "RETTIDIG_AS_OF_DATE": "compute the marts as of this date (YYYY-MM-DD); default the data watermark",
     "RETTIDIG_VAR_DIR": "the folder for all of the above defaults (default var/)",
-    "DAGSTER_HOME": "Dagster's run history; default the project folder, which holds dagster.yaml",
+    "DAGSTER_HOME": "the folder holding dagster.yaml; default the project folder",
+    "RETTIDIG_DAGSTER_STORAGE": "Dagster's run history and event log (default var/dagster/storage)",
+    "RETTIDIG_DAGSTER_COMPUTE_LOGS": "Dagster's captured step logs (default var/dagster/logs)",
 }

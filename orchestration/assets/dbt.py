@@ -1,0 +1,53 @@
+"""The dbt models, seeds and tests as Dagster assets and asset checks.
+
+Unpartitioned models (staging, intermediate, the marts at the as-of date) are one `@dbt_assets`
+definition; the month-partitioned period close has its own (orchestration/assets/period_close.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from dagster import AssetExecutionContext, Config
+from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
+
+from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.lib.dbt.project import dbt_project
+from orchestration.lib.dbt.translator import RettidigDbtTranslator
+from orchestration.settings import Settings
+
+PERIOD_CLOSE_SELECT = "period_close"
+
+
+class DbtBuildConfig(Config):
+    """Run config of a dbt build (Launchpad in the UI, `--as-of` on the CLI)."""
+
+    as_of_date: str | None = Field(
+        default=None,
+        description=(
+            "Compute every state as of this date (YYYY-MM-DD). Empty: RETTIDIG_AS_OF_DATE, else the "
+            "data watermark (the latest event date in the exports). Never the wall clock."
+        ),
+    )
+    full_refresh: bool = Field(default=False, description="Rebuild incremental models from scratch.")
+
+
+def dbt_vars(as_of_date: str | None) -> dict:
+    as_of = as_of_date or Settings.from_env().as_of_date
+    return {"as_of_date": as_of} if as_of else {}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=RettidigDbtTranslator(),
+    exclude=PERIOD_CLOSE_SELECT,
+    name="dbt_models",
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    args = ["build", "--vars", json.dumps(dbt_vars(config.as_of_date))]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()

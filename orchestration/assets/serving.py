@@ -1,0 +1,36 @@
+"""Group `serving`: the marts published to the BI file (orchestration/serving.py)."""
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from orchestration.assets.dbt import dbt_models
+from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.serving import publish_marts
+from orchestration.settings import Settings
+
+MARTS_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string())
+
+
+@asset(
+    key=AssetKey(["serving", "bi_marts"]),
+    group_name="serving",
+    deps=MARTS_KEYS,
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    description=(
+        "The `marts` schema published to the serving DuckDB file (RETTIDIG_SERVING) that BI tools "
+        "open read-only; replaced atomically after the marts and their blocking checks succeed."
+    ),
+)
+def bi_marts(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    target = Settings.from_env().serving
+    with duckdb.get_connection() as conn:
+        rows = publish_marts(conn, target)
+    context.log.info(f"Published {len(rows)} marts to {target}")
+    return MaterializeResult(
+        metadata={
+            "serving_file": MetadataValue.path(str(target)),
+            "tables": MetadataValue.json(rows),
+            "dagster/row_count": sum(rows.values()),
+        }
+    )
