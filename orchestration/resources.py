@@ -1,11 +1,13 @@
-"""The resources every asset uses, built from orchestration.settings."""
+"""The resources every asset uses. Locations are read from the environment when a run starts
+(`EnvVar`), so the CLI, the UI and the tests each point the same definitions at their own files;
+orchestration/settings.py fills in the defaults.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
@@ -23,13 +25,12 @@ class DropFolder(ConfigurableResource):
         return Path(self.path)
 
 
-def build_resources(settings: Settings | None = None) -> dict:
-    settings = settings or Settings.from_env()
-    # dbt's profiles.yml reads the warehouse path from the environment: one setting, two readers.
-    os.environ["RETTIDIG_WAREHOUSE"] = str(settings.warehouse)
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+def build_resources() -> dict:
+    # Make sure every variable has a value (the defaults under var/) before a run resolves them.
+    Settings.from_env().export()
     return {
-        "duckdb": DuckDBResource(database=str(settings.warehouse)),
-        "drop_folder": DropFolder(path=str(settings.exports_dir)),
+        "duckdb": DuckDBResource(database=EnvVar("RETTIDIG_WAREHOUSE")),
+        "drop_folder": DropFolder(path=EnvVar("RETTIDIG_EXPORTS_DIR")),
+        # dbt's profiles.yml reads RETTIDIG_WAREHOUSE too: one setting, two readers.
         "dbt": DbtCliResource(project_dir=dbt_project),
     }

@@ -59,6 +59,7 @@ class Settings:
         os.environ.setdefault("RETTIDIG_DAGSTER_COMPUTE_LOGS", str(self.var_dir / "dagster" / "logs"))
         if self.as_of_date:
             os.environ["RETTIDIG_AS_OF_DATE"] = self.as_of_date
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
         return self
 
 
