@@ -3,16 +3,20 @@
 from dagster import Definitions, in_process_executor
 
 from orchestration.assets.dbt import dbt_models
+from orchestration.assets.period_close import period_close_models
 from orchestration.assets.raw import raw_asset_checks, raw_assets
+from orchestration.assets.report import follow_up_report
 from orchestration.assets.serving import bi_marts
-from orchestration.jobs import load_and_build_job
+from orchestration.jobs import follow_up_report_job, load_and_build_job, month_end_close_job, period_close_job
 from orchestration.resources import build_resources
+from orchestration.schedules import follow_up_report_schedule, month_end_close_schedule
 from orchestration.sensors import drop_folder_sensor
 
 defs = Definitions(
-    assets=[*raw_assets, dbt_models, bi_marts],
+    assets=[*raw_assets, dbt_models, period_close_models, bi_marts, follow_up_report],
     asset_checks=raw_asset_checks,
-    jobs=[load_and_build_job],
+    jobs=[load_and_build_job, month_end_close_job, period_close_job, follow_up_report_job],
+    schedules=[month_end_close_schedule, follow_up_report_schedule],
     sensors=[drop_folder_sensor],
     resources=build_resources(),
     # One DuckDB file, one writer: the steps of a run go one after the other in one process.

@@ -1,13 +1,41 @@
 """Jobs: what runs together."""
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetKey, AssetSelection, define_asset_job
 
 from orchestration.assets.raw import RAW_GROUP
+from orchestration.partitions import monthly_partitions
 
-# Load what has arrived, then rebuild staging, intermediate models and marts, and publish them.
-# (The period close and the follow-up report have their own schedules.)
+PERIOD_CLOSE_KEY = AssetKey(["marts", "period_close"])
+REPORT_KEY = AssetKey(["reports", "follow_up_report"])
+SERVING_KEY = AssetKey(["serving", "bi_marts"])
+
+# Load what has arrived, rebuild staging, intermediate models and marts at the as-of date, publish.
+LOAD_AND_BUILD = AssetSelection.groups(
+    RAW_GROUP, "reference", "staging", "intermediate", "marts", "serving"
+) - AssetSelection.assets(PERIOD_CLOSE_KEY)
+
 load_and_build_job = define_asset_job(
     name="load_and_build",
-    selection=AssetSelection.groups(RAW_GROUP, "reference", "staging", "intermediate", "marts", "serving"),
+    selection=LOAD_AND_BUILD,
     description="Load the drop folder into raw, build the dbt models and marts at the as-of date, publish for BI.",
+)
+
+month_end_close_job = define_asset_job(
+    name="month_end_close",
+    selection=LOAD_AND_BUILD | AssetSelection.assets(PERIOD_CLOSE_KEY),
+    partitions_def=monthly_partitions,
+    description="Load, rebuild the marts, close the month (R13: period_close partition) and publish.",
+)
+
+period_close_job = define_asset_job(
+    name="period_close",
+    selection=AssetSelection.assets(PERIOD_CLOSE_KEY, SERVING_KEY),
+    partitions_def=monthly_partitions,
+    description="Close months (a partition or a range) from the warehouse as it is, and publish.",
+)
+
+follow_up_report_job = define_asset_job(
+    name="follow_up_report",
+    selection=LOAD_AND_BUILD | AssetSelection.assets(REPORT_KEY),
+    description="Load, rebuild the marts and write the Monday/Thursday follow-up report.",
 )

@@ -17,7 +17,7 @@ from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.settings import Settings
 
-PERIOD_CLOSE_SELECT = "period_close"
+from orchestration.assets.period_close import PERIOD_CLOSE_SELECT
 
 
 class DbtBuildConfig(Config):

@@ -8,7 +8,10 @@ from orchestration.assets.raw import WAREHOUSE_POOL
 from orchestration.serving import publish_marts
 from orchestration.settings import Settings
 
-MARTS_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string())
+from orchestration.jobs import PERIOD_CLOSE_KEY
+
+# Published after the marts at the as-of date and after the period close.
+MARTS_KEYS = sorted({*(k for k in dbt_models.keys if k.path[0] == "marts"), PERIOD_CLOSE_KEY}, key=lambda k: k.to_user_string())
 
 
 @asset(

@@ -1,0 +1,88 @@
+"""The monthly period close (R13) as a month-partitioned dbt asset.
+
+One partition per month. A backfill of any range runs as one run (single-run backfill policy): the
+partition range becomes the dbt vars `close_month_from` / `close_month_to`, and the incremental
+model `period_close` takes every month of the range it has not taken yet (or all of them with
+`force`). A month that ends after the data watermark is refused before dbt runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    Config,
+    Failure,
+    MetadataValue,
+    Output,
+)
+from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.lib.dbt.project import dbt_project
+from orchestration.lib.dbt.translator import RettidigDbtTranslator
+from orchestration.partitions import monthly_partitions
+from orchestration.period_close import months_between, read_close_bounds
+
+PERIOD_CLOSE_SELECT = "period_close"
+
+
+class PeriodCloseConfig(Config):
+    force: bool = Field(
+        default=False,
+        description=(
+            "Take the snapshot again for months already closed. Off: a closed month is kept exactly "
+            "as it was reported."
+        ),
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=PERIOD_CLOSE_SELECT,
+    dagster_dbt_translator=RettidigDbtTranslator(),
+    partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    name="period_close_models",
+    pool=WAREHOUSE_POOL,
+)
+def period_close_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, config: PeriodCloseConfig
+):
+    window = context.partition_time_window
+    first = window.start.date()
+    last = (window.end - dt.timedelta(days=1)).date().replace(day=1)
+    months = list(months_between(first, last))
+    with duckdb.get_connection() as conn:
+        bounds = read_close_bounds(conn)
+    refusals = [r for r in (bounds.refusal(m) for m in months) if r]
+    if refusals:
+        raise Failure(description=refusals[-1] if len(refusals) == 1 else "\n".join(refusals))
+    taken = [m for m in months if config.force or m not in bounds.taken]
+    kept = [m for m in months if m not in taken]
+    for m in kept:
+        context.log.info(f"{m:%Y-%m} was closed before: kept as reported (run with force to take it again).")
+    for m in taken:
+        verb = "taken again (force)" if m in bounds.taken else "taken"
+        context.log.info(f"{m:%Y-%m}: snapshot {verb} as of {m:%Y-%m}-end, data watermark {bounds.data_watermark}.")
+    dbt_vars = {
+        "close_month_from": first.isoformat(),
+        "close_month_to": last.isoformat(),
+        "force_close": config.force,
+    }
+    summary = {
+        "months_taken": MetadataValue.json([f"{m:%Y-%m}" for m in taken]),
+        "months_kept_as_reported": MetadataValue.json([f"{m:%Y-%m}" for m in kept]),
+        "data_watermark": MetadataValue.text(str(bounds.data_watermark)),
+        "forced": config.force,
+    }
+    for event in dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream():
+        if isinstance(event, Output):
+            event = event.with_metadata({**event.metadata, **summary})
+        yield event

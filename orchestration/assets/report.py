@@ -1,0 +1,45 @@
+"""Group `reports`: the Monday/Thursday follow-up report (orchestration/report builds it)."""
+
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from orchestration.assets.dbt import dbt_models
+from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.settings import Settings
+
+
+class ReportConfig(Config):
+    as_of_date: str | None = Field(
+        default=None, description="The as-of date of the marts to report (default: the one they were built for)."
+    )
+
+
+@asset(
+    key=AssetKey(["reports", "follow_up_report"]),
+    group_name="reports",
+    deps=[key for key in dbt_models.keys if key.path[0] == "marts"],
+    kinds={"excel", "html"},
+    pool=WAREHOUSE_POOL,
+    description=(
+        "KS-opfølgningsrapporten: an Excel workbook and an HTML page in a dated folder under "
+        "RETTIDIG_REPORTS_DIR, read from the marts. Holds personal data (holders' names): internal use."
+    ),
+)
+def follow_up_report(context: AssetExecutionContext, duckdb: DuckDBResource, config: ReportConfig) -> MaterializeResult:
+    import datetime as dt
+
+    from orchestration.report import build_report
+
+    as_of = dt.date.fromisoformat(config.as_of_date) if config.as_of_date else None
+    with duckdb.get_connection() as conn:
+        result = build_report(conn, Settings.from_env().reports_dir, as_of=as_of)
+    context.log.info(f"Report written to {result.folder}")
+    return MaterializeResult(
+        metadata={
+            "folder": MetadataValue.path(str(result.folder)),
+            "workbook": MetadataValue.path(str(result.workbook_path)),
+            "html": MetadataValue.path(str(result.html_path)),
+            "rows_per_sheet": MetadataValue.json(result.rows_per_sheet),
+        }
+    )

@@ -1,0 +1,42 @@
+"""Shared fixtures: the dbt manifest is prepared once per session; every test that runs the
+pipeline gets its own drop folder, warehouse and serving file under tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXAMPLES = SHARED / "contract" / "examples"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_environment(tmp_path_factory) -> None:
+    """Point every setting at a session folder before anything imports the Dagster definitions,
+    and make sure the dbt manifest exists (`dbt parse`)."""
+    var = tmp_path_factory.mktemp("var")
+    os.environ["RETTIDIG_VAR_DIR"] = str(var)
+    for name in ("RETTIDIG_EXPORTS_DIR", "RETTIDIG_WAREHOUSE", "RETTIDIG_SERVING", "RETTIDIG_REPORTS_DIR", "RETTIDIG_AS_OF_DATE"):
+        os.environ.pop(name, None)
+    os.environ["RETTIDIG_DAGSTER_STORAGE"] = str(var / "dagster" / "storage")
+    os.environ["RETTIDIG_DAGSTER_COMPUTE_LOGS"] = str(var / "dagster" / "logs")
+    Settings.from_env().export()
+    from orchestration.cli import prepare_dbt_manifest
+
+    prepare_dbt_manifest()
+
+
+@pytest.fixture
+def pipeline_paths(tmp_path, monkeypatch) -> Settings:
+    """A drop folder, warehouse, serving file and reports folder of the test's own."""
+    monkeypatch.setenv("RETTIDIG_EXPORTS_DIR", str(tmp_path / "drop"))
+    monkeypatch.setenv("RETTIDIG_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("RETTIDIG_SERVING", str(tmp_path / "serving.duckdb"))
+    monkeypatch.setenv("RETTIDIG_REPORTS_DIR", str(tmp_path / "reports"))
+    (tmp_path / "drop").mkdir()
+    return Settings.from_env().export()
