@@ -63,17 +63,50 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_load_and_build(settings: Settings, as_of: str | None = None):
-    """Materialize the `load_and_build` job in-process on the project's Dagster instance."""
+def run_job(name: str, run_config: dict | None = None, tags: dict | None = None, partition_key: str | None = None):
+    """Execute one of the project's Dagster jobs in-process on the project's Dagster instance
+    (DAGSTER_HOME), so the run shows in the UI's run history."""
     prepare_dbt_manifest()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("load_and_build")
-    run_config = {"ops": {"dbt_models": {"config": {"as_of_date": as_of}}}} if as_of else {}
+    job = defs.resolve_job_def(name)
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance, run_config=run_config or {}, tags=tags, partition_key=partition_key, raise_on_error=False
+        )
+
+
+def run_load_and_build(settings: Settings, as_of: str | None = None):
+    """Materialize the `load_and_build` job: load the drop folder, build and publish the marts."""
+    run_config = {"ops": {"dbt_models": {"config": {"as_of_date": as_of}}}} if as_of else {}
+    return run_job("load_and_build", run_config)
+
+
+def run_problems(result) -> list[str]:
+    """Why a run did not succeed: failed steps (with their message) and failed error-level checks."""
+    problems = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            cause = error.cause or error
+            while cause.cause is not None:
+                cause = cause.cause
+            message = (getattr(error, "message", "") or "").strip()
+            detail = (cause.message or "").strip()
+            problems.append(f"{event.step_key}: {detail or message}")
+    return problems + failed_checks(result)
+
+
+def report_problems(result) -> int:
+    problems = run_problems(result)
+    if result.success and not problems:
+        return 0
+    print("\nFAILED:", file=sys.stderr)
+    for line in problems or ["the run failed; see its logs in the Dagster UI (`rettidig ui`, Runs)"]:
+        print(f"  - {line}", file=sys.stderr)
+    return 1
 
 
 def failed_checks(result) -> list[str]:
@@ -143,22 +176,74 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         return 2
     result = run_load_and_build(settings, args.as_of)
     print_load_summary(settings)
-    failures = failed_checks(result)
-    step_failures = [
-        f"{event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}"
-        for event in result.all_events
-        if event.is_step_failure
-    ]
     print(f"\nWarehouse: {settings.warehouse}")
     print(f"Serving file for BI tools (read-only): {settings.serving}")
-    print("Dagster UI: `rettidig ui`, then open http://127.0.0.1:3000")
-    if not result.success or failures:
-        print("\nFAILED:", file=sys.stderr)
-        for line in step_failures + failures:
-            print(f"  - {line}", file=sys.stderr)
-        print("See the run's logs in the Dagster UI (`rettidig ui`, Runs).", file=sys.stderr)
-        return 1
-    return 0
+    print("Dagster UI: `.venv/bin/rettidig ui`, then open http://127.0.0.1:3000")
+    return report_problems(result)
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    """Load what has arrived, rebuild, then close months through the `period_close` asset."""
+    import duckdb
+
+    from orchestration.period_close import read_close_bounds
+
+    settings = _settings(args)
+    if settings.exports_dir.is_dir():
+        code = report_problems(run_load_and_build(settings))
+        if code:
+            return code
+    else:
+        print(f"No drop folder at {settings.exports_dir}: closing from the warehouse as it is.")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        bounds = read_close_bounds(conn)
+    if args.month:
+        first = last = dt.date.fromisoformat(args.month + "-01")
+    else:
+        months = [m for m in bounds.closable_months() if args.force or m not in bounds.taken]
+        if not months:
+            print(f"Nothing to close: every month up to the data watermark {bounds.data_watermark} is closed.")
+            return 0
+        first, last = months[0], months[-1]
+    run_config = {"ops": {"period_close_models": {"config": {"force": args.force}}}}
+    tags = {
+        "dagster/asset_partition_range_start": first.isoformat(),
+        "dagster/asset_partition_range_end": last.isoformat(),
+    }
+    print(f"Closing {first:%Y-%m}" + (f" to {last:%Y-%m}" if last != first else "") + (" (force)" if args.force else ""))
+    result = run_job("period_close", run_config, tags=tags)
+    code = report_problems(result)
+    if code == 0:
+        for event in result.get_asset_materialization_events():
+            metadata = event.materialization.metadata
+            if "months_taken" in metadata:
+                print(f"  taken: {', '.join(metadata['months_taken'].value) or '-'}")
+                print(f"  kept as reported: {', '.join(metadata['months_kept_as_reported'].value) or '-'}")
+        print("Read them in marts.period_close (and marts.period_close_trend).")
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.out:
+        os.environ["RETTIDIG_REPORTS_DIR"] = str(Path(args.out).resolve())
+    settings = _settings(args)
+    run_config = {}
+    if args.as_of:
+        run_config = {
+            "ops": {
+                "dbt_models": {"config": {"as_of_date": args.as_of}},
+                "reports__follow_up_report": {"config": {"as_of_date": args.as_of}},
+            }
+        }
+    result = run_job("follow_up_report", run_config)
+    code = report_problems(result)
+    if code == 0:
+        for event in result.get_asset_materialization_events():
+            metadata = event.materialization.metadata
+            if "workbook" in metadata:
+                print(f"Workbook: {metadata['workbook'].value}\nHTML:     {metadata['html'].value}")
+    del settings
+    return code
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -246,6 +331,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="generate a sample drop folder under var/ (once) and materialize everything")
     p.add_argument("--as-of", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("close", help="close months (R13 period close) through the period_close asset")
+    add_locations(p)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", help="the month to close, YYYY-MM")
+    which.add_argument("--all", action="store_true", help="every closable month not yet closed")
+    p.add_argument("--force", action="store_true", help="take the snapshot again for months already closed")
+    p.set_defaults(func=cmd_close)
+
+    p = sub.add_parser("report", help="write the Monday/Thursday follow-up report (Excel + HTML)")
+    add_locations(p)
+    p.add_argument("--as-of", help="report as of this date (YYYY-MM-DD); default the data watermark")
+    p.add_argument("--out", help="the reports folder (default RETTIDIG_REPORTS_DIR)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("ui", help="start the Dagster UI (dagster dev) for the same settings")
     add_locations(p)
