@@ -1,0 +1,56 @@
+-- The dates every state is evaluated at (RULES.md, Time and R13), with the data watermark.
+--   * the reporting date D: var as_of_date, or by default the data watermark (the latest date of
+--     any event Tidspunkt). Never the wall clock: the same exports give the same marts any day.
+--   * the last day of every closable month (R13): from the month of the earliest Modtagetdato
+--     to the last month that ends on or before the watermark.
+-- A date that is both (D falls on a closable month's last day) is one row with both flags.
+{%- set as_of = var('as_of_date', none) %}
+with watermark as (
+    select max(event_date) as data_watermark
+    from {{ ref('stg_kvantum__invoice_events') }}
+),
+
+first_receipt as (
+    select min(received_date) as first_received_date
+    from {{ ref('stg_kvantum__invoices') }}
+),
+
+reporting_date as (
+    select
+        {% if as_of %}cast('{{ as_of }}' as date){% else %}data_watermark{% endif %} as as_of_date,
+        true  as is_reporting_date,
+        false as is_month_end
+    from watermark
+),
+
+month_ends as (
+    select
+        last_day(cast(month_start as date)) as as_of_date,
+        false as is_reporting_date,
+        true  as is_month_end
+    from watermark
+    cross join first_receipt
+    cross join range(
+        date_trunc('month', first_receipt.first_received_date),
+        -- the first month that does not end by the watermark (excluded by range)
+        date_trunc('month', watermark.data_watermark + 1),
+        interval 1 month
+    ) as months(month_start)
+),
+
+all_dates as (
+    select * from reporting_date
+    union all
+    select * from month_ends
+)
+
+select
+    all_dates.as_of_date,
+    bool_or(all_dates.is_reporting_date)               as is_reporting_date,
+    bool_or(all_dates.is_month_end)                    as is_month_end,
+    cast(date_trunc('month', all_dates.as_of_date) as date) as month,
+    any_value(watermark.data_watermark)                as data_watermark
+from all_dates
+cross join watermark
+where all_dates.as_of_date is not null
+group by all_dates.as_of_date

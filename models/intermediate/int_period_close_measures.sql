@@ -1,0 +1,126 @@
+-- R13: the period-close measures for every closable month and every one of the seven
+-- departments, with D = the month's last day. This is what a snapshot of the month would hold;
+-- the incremental mart period_close takes it for the months an operator closes and keeps it.
+--   as of D (int_invoice_state_as_of): in process, lying 13-30 days (buckets 13-21 and 22-30),
+--     lying 22+ days (buckets 22-30 and 31+), overdue (count and DKK), missing goods receipt,
+--     payment blocked, holder without access;
+--   received in the month: invoices with Modtagetdato in the month, and among them those routed
+--     via KS (first TILDELT by D);
+--   paid in the month (first BETALT in the month): count, on time, on-time rate, interest and
+--     compensation;
+--   the milestone targets valid for the month (the department's seed row with the latest
+--     valid_from_month on or before it) and whether each was met (at or below the target).
+with months as (
+    select as_of_date, month, data_watermark
+    from {{ ref('int_as_of_dates') }}
+    where is_month_end
+),
+
+departments as (
+    select department from {{ ref('departments') }}
+),
+
+month_departments as (
+    select months.month, months.as_of_date, months.data_watermark, departments.department
+    from months
+    cross join departments
+),
+
+states as (
+    select
+        as_of_date,
+        department,
+        count(*) filter (where is_in_process)                                        as in_process,
+        count(*) filter (where lying_bucket in ('13-21', '22-30'))                   as lying_13_30,
+        count(*) filter (where lying_bucket in ('22-30', '31+'))                     as lying_22_plus,
+        count(*) filter (where is_overdue)                                           as overdue,
+        sum(amount_dkk) filter (where is_overdue)                                    as overdue_amount_dkk,
+        count(*) filter (where has_missing_goods_receipt)                            as missing_goods_receipt,
+        count(*) filter (where has_payment_block)                                    as payment_blocked,
+        count(*) filter (where is_holder_without_access)                             as holder_without_access
+    from {{ ref('int_invoice_state_as_of') }}
+    where is_month_end
+    group by as_of_date, department
+),
+
+received as (
+    select
+        months.month,
+        invoices.department,
+        count(*)                                                                     as received,
+        count(*) filter (where routed.routed_via_ks and routed.first_assigned_date <= months.as_of_date) as routed_via_ks
+    from {{ ref('stg_kvantum__invoices') }} as invoices
+    inner join months
+        on cast(date_trunc('month', invoices.received_date) as date) = months.month
+    left join {{ ref('int_invoices_routed_via_ks') }} as routed
+        on invoices.invoice_id = routed.invoice_id
+    where invoices.invoice_type = 'FAKTURA'
+    group by months.month, invoices.department
+),
+
+paid as (
+    select
+        paid_month                                   as month,
+        department,
+        count(*)                                     as paid,
+        count(*) filter (where is_paid_on_time)      as paid_on_time,
+        sum(late_interest_dkk)                       as late_interest_dkk,
+        sum(compensation_dkk)                        as compensation_dkk
+    from {{ ref('int_invoice_payments') }}
+    group by paid_month, department
+),
+
+targets as (
+    select
+        department,
+        valid_from_month,
+        lead(valid_from_month) over (partition by department order by valid_from_month) as valid_until_month,
+        target_overdue,
+        target_lying_13_30
+    from {{ ref('milestone_targets') }}
+),
+
+measures as (
+    select
+        month_departments.month,
+        month_departments.department,
+        month_departments.as_of_date,
+        month_departments.data_watermark,
+        coalesce(states.in_process, 0)                 as in_process,
+        coalesce(states.lying_13_30, 0)                as lying_13_30,
+        coalesce(states.lying_22_plus, 0)              as lying_22_plus,
+        coalesce(states.overdue, 0)                    as overdue,
+        cast(coalesce(states.overdue_amount_dkk, 0) as decimal(18, 2)) as overdue_amount_dkk,
+        coalesce(states.missing_goods_receipt, 0)      as missing_goods_receipt,
+        coalesce(states.payment_blocked, 0)            as payment_blocked,
+        coalesce(states.holder_without_access, 0)      as holder_without_access,
+        coalesce(received.received, 0)                 as received,
+        coalesce(received.routed_via_ks, 0)            as routed_via_ks,
+        coalesce(paid.paid, 0)                         as paid,
+        coalesce(paid.paid_on_time, 0)                 as paid_on_time,
+        cast(paid.paid_on_time as double) / nullif(paid.paid, 0) as on_time_rate,
+        cast(coalesce(paid.late_interest_dkk, 0) as decimal(18, 2)) as late_interest_dkk,
+        cast(coalesce(paid.compensation_dkk, 0) as decimal(18, 2))  as compensation_dkk,
+        targets.target_overdue,
+        targets.target_lying_13_30
+    from month_departments
+    left join states
+        on month_departments.as_of_date = states.as_of_date
+        and month_departments.department = states.department
+    left join received
+        on month_departments.month = received.month
+        and month_departments.department = received.department
+    left join paid
+        on month_departments.month = paid.month
+        and month_departments.department = paid.department
+    left join targets
+        on month_departments.department = targets.department
+        and targets.valid_from_month <= month_departments.month
+        and (targets.valid_until_month is null or month_departments.month < targets.valid_until_month)
+)
+
+select
+    *,
+    overdue <= target_overdue         as met_overdue_target,
+    lying_13_30 <= target_lying_13_30 as met_lying_13_30_target
+from measures
