@@ -1,0 +1,174 @@
+"""The HTML page's charts: matplotlib figures rendered to inline SVG (no files, no URLs)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from orchestration.report import labels as L
+from orchestration.report.data import LYING_BUCKETS, ReportData
+
+_STYLE = {
+    "svg.fonttype": "none",  # text stays text: small files, the page's font
+    "svg.hashsalt": "rettidig",  # stable element ids: the same marts give the same file
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+}
+BLUE, RED, GREY, GREEN = "#1f4e79", "#c0392b", "#7f7f7f", "#2e7d32"
+BUCKET_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+RESPONSIBLE_COLOURS = {"LEVERANDØR": "#1f4e79", "FORVALTNING": "#e07b39", "KS": "#6a9f58"}
+_INT = FuncFormatter(lambda v, _: L.fmt_int(v))
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight",
+                metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]  # drop the XML declaration and DOCTYPE
+    # Inline SVG in HTML needs no namespace declarations; dropping them keeps the page free of URLs.
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    return svg
+
+
+def _months(months: list) -> list[str]:
+    return [L.month_short(m) for m in months]
+
+
+def overdue_against_milestone(data: ReportData) -> str | None:
+    """Small multiples: overdue invoices per department after each month close vs the milestone."""
+    records = data.period_close.records()
+    if not records:
+        return None
+    months = sorted({r["month"] for r in records})
+    by_department: dict[str, dict] = defaultdict(dict)
+    for r in records:
+        by_department[r["department"]][r["month"]] = r
+    departments = sorted(by_department)
+    columns = 4
+    rows = -(-len(departments) // columns)
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(11, 2.6 * rows))
+        axes = fig.subplots(rows, columns, squeeze=False, sharex=True)
+        for index, ax in enumerate(axes.flat):
+            if index >= len(departments):
+                ax.set_visible(False)
+                continue
+            department = departments[index]
+            series = [by_department[department].get(m) for m in months]
+            x = range(len(months))
+            overdue = [s["overdue"] if s else 0 for s in series]
+            colours = [RED if s and s["met_overdue_target"] is False else BLUE for s in series]
+            ax.bar(x, overdue, color=colours, width=0.7)
+            targets = [s["target_overdue"] if s else None for s in series]
+            ax.step(x, [t if t is not None else float("nan") for t in targets], where="mid",
+                    color="black", linewidth=1.5, linestyle="--")
+            ax.set_title(department)
+            ax.yaxis.set_major_formatter(_INT)
+            ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+            ax.set_xticks(list(x), _months(months), rotation=90 if len(months) > 6 else 0)
+            ax.tick_params(axis="x", labelsize=7)
+            ax.tick_params(axis="x", labelbottom=True)
+        if len(departments) % columns:
+            legend_ax = axes.flat[len(departments)]
+            legend_ax.set_visible(True)
+            legend_ax.axis("off")
+            from matplotlib.lines import Line2D
+            from matplotlib.patches import Patch
+            legend_ax.legend(
+                handles=[Patch(color=BLUE, label="Forfaldne, milepæl nået"),
+                         Patch(color=RED, label="Forfaldne, over milepælen"),
+                         Line2D([], [], color="black", linestyle="--", label="Milepæl")],
+                loc="center", frameon=False,
+            )
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def aging_distribution(data: ReportData) -> str | None:
+    """Stacked bars: invoices in process per department by days lying."""
+    records = data.aging.records()
+    if not records:
+        return None
+    departments = sorted({r["department"] for r in records}, reverse=True)
+    counts = {(r["department"], r["lying_bucket"]): r["invoices"] for r in records}
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(11, 0.45 * len(departments) + 1.2))
+        ax = fig.subplots()
+        left = [0] * len(departments)
+        for bucket, colour in zip(LYING_BUCKETS, BUCKET_COLOURS):
+            values = [counts.get((d, bucket), 0) for d in departments]
+            ax.barh(departments, values, left=left, color=colour, label=f"{bucket} dage", height=0.65)
+            left = [a + b for a, b in zip(left, values)]
+        ax.xaxis.set_major_formatter(_INT)
+        ax.set_xlabel("Fakturaer i behandling")
+        ax.legend(ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def on_time_trend(data: ReportData) -> str | None:
+    """Lines: share of invoices paid on time per month of payment, per department and in total."""
+    records = data.timely_payment.records()
+    if not records:
+        return None
+    months = sorted({r["month"] for r in records})
+    departments = sorted({r["department"] for r in records})
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(11, 3.6))
+        ax = fig.subplots()
+        x = list(range(len(months)))
+        palette = matplotlib.colormaps["tab10"]
+        for index, department in enumerate(departments):
+            rates = {r["month"]: r["on_time_rate"] for r in records if r["department"] == department}
+            ax.plot(x, [rates.get(m, float("nan")) for m in months], marker="o", markersize=3,
+                    linewidth=1, color=palette(index % 10), label=department)
+        paid = defaultdict(int)
+        on_time = defaultdict(int)
+        for r in records:
+            paid[r["month"]] += r["invoices_paid"]
+            on_time[r["month"]] += r["paid_on_time"]
+        ax.plot(x, [on_time[m] / paid[m] if paid[m] else float("nan") for m in months],
+                color="black", linewidth=2.5, marker="o", markersize=4, label="I alt")
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xticks(x, _months(months), rotation=90 if len(months) > 12 else 0)
+        ax.grid(axis="y", color="#dddddd")
+        ax.set_ylabel("Betalt rettidigt")
+        ax.legend(ncols=len(departments) + 1, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def returns_by_reason(data: ReportData) -> str | None:
+    """Horizontal bars: returns to KS by reason code, coloured by who is responsible."""
+    records = data.returns_by_reason.records()
+    if not records:
+        return None
+    records = sorted(records, key=lambda r: (r["returns"], r["reason_code"]))
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(11, 0.35 * len(records) + 1.2))
+        ax = fig.subplots()
+        colours = [RESPONSIBLE_COLOURS.get(r["responsible"], GREY) for r in records]
+        bars = ax.barh([r["reason_code"] for r in records], [r["returns"] for r in records],
+                       color=colours, height=0.65)
+        ax.bar_label(bars, labels=[L.fmt_int(r["returns"]) for r in records], padding=3, fontsize=8)
+        ax.xaxis.set_major_formatter(_INT)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Returneringer")
+        from matplotlib.patches import Patch
+        responsible = sorted({r["responsible"] for r in records})
+        ax.legend(handles=[Patch(color=RESPONSIBLE_COLOURS.get(r, GREY), label=r.capitalize()) for r in responsible],
+                  title="Ansvarlig", frameon=False, loc="lower right")
+        fig.tight_layout()
+        return _svg(fig)

@@ -1,0 +1,349 @@
+"""Reading the marts for the follow-up report.
+
+Every number in the report comes from a query in this module. The queries read `marts.*`
+(../shared/contract/MARTS.md), names from `staging.stg_kvantum__users` and department names from
+`reference.departments`; they filter, sort and add up, and compute no rule of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+# Buckets of `lying_bucket` (R2) in their natural order; "lying 13-30" is 13-21 + 22-30 and
+# "lying 22+" is 22-30 + 31+, as in the period close (R13).
+LYING_BUCKETS = ("0-12", "13-21", "22-30", "31+")
+LYING_13_30 = ("13-21", "22-30")
+LYING_22_PLUS = ("22-30", "31+")
+
+
+@dataclass(frozen=True)
+class Table:
+    """The result of one query: column names and rows of plain Python values."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def column(self, name: str) -> list[Any]:
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    as_of: dt.date
+    data_watermark: dt.date
+    summary: Table
+    missing_goods_receipt: Table
+    holder_without_access: Table
+    payment_blocked: Table
+    escalation: Table
+    overdue: Table
+    supplier_contacts: Table
+    supplier_year: int | None
+    period_close: Table
+    latest_close: dict[str, Any] | None
+    aging: Table
+    timely_payment: Table
+    returns_by_reason: Table
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """The summary's total row (the last row of `summary`)."""
+        return self.summary.records()[-1]
+
+
+def _query(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> Table:
+    result = conn.execute(sql, params or {})
+    return Table(tuple(d[0] for d in result.description), result.fetchall())
+
+
+# Names: the current version of each user (the only place names come from).
+_USERS = """
+    users as (
+        select user_id, any_value(full_name) as full_name
+        from staging.stg_kvantum__users
+        where is_current
+        group by user_id
+    )"""
+
+_DEPARTMENTS = """
+    departments as (
+        select department, any_value(department_name) as department_name
+        from reference.departments
+        group by department
+    )"""
+
+# The columns every invoice list shows, from `marts.invoice_status` as `s`.
+_INVOICE_COLUMNS = """
+        s.invoice_id, s.department, d.department_name, s.supplier_id, s.received_date, s.due_date,
+        s.amount_dkk, s.days_lying, s.lying_bucket, s.is_overdue, s.days_overdue,
+        s.holder_user_id, holder.full_name as holder_name"""
+
+
+def resolve_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> dt.date:
+    """The date the marts are computed as of; `as_of`, when given, must be that date."""
+    dates = [row[0] for row in conn.execute(
+        "select distinct as_of_date from marts.invoice_status order by 1"
+    ).fetchall()]
+    if as_of is None:
+        if not dates:
+            raise ValueError("marts.invoice_status is empty: build the marts before the report.")
+        return dates[-1]
+    if dates and as_of not in dates:
+        raise ValueError(
+            f"The marts are computed as of {', '.join(map(str, dates))}, not {as_of}: "
+            f"rebuild them as of {as_of} (RETTIDIG_AS_OF_DATE) before asking for that report."
+        )
+    return as_of
+
+
+def data_watermark(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date:
+    """The data watermark behind the marts.
+
+    Contract v1 carries no watermark column in `invoice_status`; by RULES.md ("Time") the marts
+    are computed as of the watermark unless an operator sets another date. A `data_watermark`
+    column, if the mart gains one, wins.
+    """
+    has_column = conn.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'invoice_status' and column_name = 'data_watermark' "
+        "and database_name = current_database()"
+    ).fetchone()[0]
+    if has_column:
+        value = conn.execute(
+            "select max(data_watermark) from marts.invoice_status where as_of_date = $as_of",
+            {"as_of": as_of},
+        ).fetchone()[0]
+        if value is not None:
+            return value.date() if isinstance(value, dt.datetime) else value
+    return as_of
+
+
+def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> ReportData:
+    as_of = resolve_as_of(conn, as_of)
+    p = {"as_of": as_of}
+
+    latest_close_month = conn.execute(
+        "select max(month) from marts.period_close where last_day(month) <= $as_of", p
+    ).fetchone()[0]
+    supplier_year = conn.execute(
+        "select max(year) from marts.supplier_errors where year <= year($as_of)", p
+    ).fetchone()[0]
+
+    summary = _query(conn, f"""
+        with {_DEPARTMENTS},
+        status as (
+            select
+                department,
+                count(*) filter (where is_in_process) as in_process,
+                count(*) filter (where lying_bucket in {LYING_13_30}) as lying_13_30,
+                count(*) filter (where lying_bucket in {LYING_22_PLUS}) as lying_22_plus,
+                count(*) filter (where is_overdue) as overdue,
+                coalesce(sum(amount_dkk) filter (where is_overdue), 0) as overdue_amount_dkk,
+                count(*) filter (where has_missing_goods_receipt) as missing_goods_receipt,
+                count(*) filter (where has_payment_block) as payment_blocked,
+                count(*) filter (where is_in_process and not holder_has_kvantum_access) as holder_without_access,
+                count(*) filter (where is_escalation_candidate) as escalation_candidates
+            from marts.invoice_status
+            where as_of_date = $as_of
+            group by department
+        ),
+        paid as (
+            select department, invoices_paid, paid_on_time, on_time_rate
+            from marts.timely_payment
+            where month = date_trunc('month', $as_of)::date
+        ),
+        targets as (
+            select department, target_overdue, target_lying_13_30
+            from marts.period_close
+            where month = $close_month
+        ),
+        per_department as (
+            select
+                coalesce(d.department, s.department) as department,
+                d.department_name,
+                coalesce(s.in_process, 0) as in_process,
+                coalesce(s.lying_13_30, 0) as lying_13_30,
+                coalesce(s.lying_22_plus, 0) as lying_22_plus,
+                coalesce(s.overdue, 0) as overdue,
+                coalesce(s.overdue_amount_dkk, 0) as overdue_amount_dkk,
+                coalesce(s.missing_goods_receipt, 0) as missing_goods_receipt,
+                coalesce(s.payment_blocked, 0) as payment_blocked,
+                coalesce(s.holder_without_access, 0) as holder_without_access,
+                coalesce(s.escalation_candidates, 0) as escalation_candidates,
+                coalesce(p.invoices_paid, 0) as invoices_paid,
+                coalesce(p.paid_on_time, 0) as paid_on_time,
+                p.on_time_rate,
+                t.target_overdue,
+                t.target_lying_13_30,
+                0 as sort_group
+            from departments d
+            full join status s on s.department = d.department
+            left join paid p on p.department = coalesce(d.department, s.department)
+            left join targets t on t.department = coalesce(d.department, s.department)
+        )
+        select * exclude (sort_group) from (
+            select * from per_department
+            union all
+            select
+                'I alt', null,
+                sum(in_process), sum(lying_13_30), sum(lying_22_plus), sum(overdue),
+                sum(overdue_amount_dkk), sum(missing_goods_receipt), sum(payment_blocked),
+                sum(holder_without_access), sum(escalation_candidates),
+                sum(invoices_paid), sum(paid_on_time),
+                sum(paid_on_time) / nullif(sum(invoices_paid), 0),
+                sum(target_overdue), sum(target_lying_13_30),
+                1
+            from per_department
+        )
+        order by sort_group, department
+    """, {**p, "close_month": latest_close_month})
+
+    def invoice_list(condition: str, order: str, extra: str = "") -> Table:
+        return _query(conn, f"""
+            with {_USERS}, {_DEPARTMENTS}
+            select {_INVOICE_COLUMNS}{extra}
+            from marts.invoice_status s
+            left join departments d on d.department = s.department
+            left join users holder on holder.user_id = s.holder_user_id
+            where s.as_of_date = $as_of and ({condition})
+            order by {order}
+        """, p)
+
+    missing_goods_receipt = invoice_list(
+        "s.has_missing_goods_receipt", "s.department, s.days_lying desc, s.invoice_id"
+    )
+    holder_without_access = invoice_list(
+        "s.is_in_process and not s.holder_has_kvantum_access",
+        "s.department, s.days_lying desc, s.invoice_id",
+    )
+    payment_blocked = invoice_list(
+        "s.has_payment_block", "s.department, s.due_date, s.invoice_id"
+    )
+    overdue = invoice_list(
+        "s.is_overdue",
+        "s.department, s.days_overdue desc, s.invoice_id",
+        extra=", s.is_in_process, s.has_payment_block",
+    )
+
+    escalation = _query(conn, f"""
+        with {_USERS}, {_DEPARTMENTS}
+        select
+            e.invoice_id, e.department, d.department_name, e.days_lying, e.due_date, e.amount_dkk,
+            e.holder_user_id, holder.full_name as holder_name,
+            e.next_approver_user_id, approver.full_name as next_approver_name
+        from marts.escalation_list e
+        left join departments d on d.department = e.department
+        left join users holder on holder.user_id = e.holder_user_id
+        left join users approver on approver.user_id = e.next_approver_user_id
+        order by e.department, e.days_lying desc, e.invoice_id
+    """)
+
+    supplier_contacts = _query(conn, """
+        select year, supplier_id, documents, po_number_errors, payment_info_errors,
+               supplier_caused_returns, error_documents, error_rate
+        from marts.supplier_errors
+        where is_systematic and year = $year
+        order by error_rate desc, documents desc, supplier_id
+    """, {"year": supplier_year})
+
+    period_close = _query(conn, f"""
+        with {_DEPARTMENTS}
+        select pc.month, pc.department, d.department_name, pc.overdue, pc.target_overdue,
+               pc.met_overdue_target, pc.lying_13_30, pc.target_lying_13_30,
+               pc.met_lying_13_30_target, pc.taken_at, pc.data_watermark
+        from marts.period_close pc
+        left join departments d on d.department = pc.department
+        where last_day(pc.month) <= $as_of
+        order by pc.month, pc.department
+    """, p)
+    latest = [r for r in period_close.records() if r["month"] == latest_close_month]
+    latest_close = None
+    if latest:
+        latest_close = {
+            "month": latest_close_month,
+            "taken_at": max((r["taken_at"] for r in latest if r["taken_at"]), default=None),
+            "data_watermark": max((r["data_watermark"] for r in latest if r["data_watermark"]), default=None),
+            "over_overdue_target": [r["department"] for r in latest if r["met_overdue_target"] is False],
+            "over_lying_13_30_target": [r["department"] for r in latest if r["met_lying_13_30_target"] is False],
+        }
+
+    aging = _query(conn, """
+        select department, lying_bucket, invoices, amount_dkk, overdue_invoices
+        from marts.aging_by_department
+        where as_of_date = $as_of
+        order by department, lying_bucket
+    """, p)
+
+    timely_payment = _query(conn, """
+        select month, department, invoices_paid, paid_on_time, on_time_rate
+        from marts.timely_payment
+        where month <= $as_of
+        order by month, department
+    """, p)
+
+    returns_by_reason = _query(conn, """
+        select reason_code, responsible, sum(returns)::bigint as returns,
+               min(month) as first_month, max(month) as last_month
+        from marts.return_reasons
+        where month <= $as_of
+        group by reason_code, responsible
+        order by returns desc, reason_code
+    """, p)
+
+    return ReportData(
+        as_of=as_of,
+        data_watermark=data_watermark(conn, as_of),
+        summary=summary,
+        missing_goods_receipt=missing_goods_receipt,
+        holder_without_access=holder_without_access,
+        payment_blocked=payment_blocked,
+        escalation=escalation,
+        overdue=overdue,
+        supplier_contacts=supplier_contacts,
+        supplier_year=supplier_year,
+        period_close=period_close,
+        latest_close=latest_close,
+        aging=aging,
+        timely_payment=timely_payment,
+        returns_by_reason=returns_by_reason,
+    )
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    key: str  # English identifier (ReportResult.key_figures)
+    label: str  # Danish label
+    kind: str  # labels.INT, DKK, RATE
+    value: Any
+
+
+def key_figures(data: ReportData) -> list[KeyFigure]:
+    """The headline numbers: the summary's totals, plus the contact list's length."""
+    from orchestration.report import labels as L
+
+    totals = data.totals
+    month = L.month_name(data.as_of.replace(day=1))
+    return [
+        KeyFigure("in_process", "Fakturaer i behandling", L.INT, totals["in_process"]),
+        KeyFigure("lying_13_30", "Liggetid 13-30 dage", L.INT, totals["lying_13_30"]),
+        KeyFigure("lying_22_plus", "Liggetid 22 dage eller mere", L.INT, totals["lying_22_plus"]),
+        KeyFigure("overdue", "Forfaldne fakturaer", L.INT, totals["overdue"]),
+        KeyFigure("overdue_amount_dkk", "Forfaldne fakturaer, beløb (DKK)", L.DKK, totals["overdue_amount_dkk"]),
+        KeyFigure("missing_goods_receipt", "Manglende varemodtagelse", L.INT, totals["missing_goods_receipt"]),
+        KeyFigure("payment_blocked", "Bogført med betalingsspærre", L.INT, totals["payment_blocked"]),
+        KeyFigure("holder_without_access", "Hos behandler uden adgang til Kvantum", L.INT, totals["holder_without_access"]),
+        KeyFigure("escalation_candidates", "På eskaleringslisten", L.INT, totals["escalation_candidates"]),
+        KeyFigure("on_time_rate", f"Rettidig betaling, {month}", L.RATE, totals["on_time_rate"]),
+        KeyFigure("suppliers_to_contact", f"Leverandører på kontaktlisten ({data.supplier_year or '–'})", L.INT, len(data.supplier_contacts)),
+    ]
