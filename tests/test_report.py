@@ -112,10 +112,13 @@ ESCALATION_LIST = [
     ("F1002", "BUF", 26, "AA11", "BB22", D(2025, 3, 10), "48200.50"),
     ("F1003", "TMF", 40, "CC33", "DD44", D(2025, 3, 3), "15000.00"),
 ]
+CLOSED_MONTHS = [D(2024, 9, 1), D(2024, 10, 1), D(2024, 11, 1), D(2024, 12, 1), D(2025, 1, 1), D(2025, 2, 1)]
+# Payments per month; March 2025 (month to date) is BUF 8 of 10 and TMF 5 of 5 on time.
 TIMELY = [
-    (D(2025, 1, 1), "BUF", 12, 9, 0.75, 21.0, "120.00", "930.00"),
-    (D(2025, 2, 1), "BUF", 11, 10, 10 / 11, 19.5, "40.00", "310.00"),
-    (D(2025, 2, 1), "ØKF", 4, 4, 1.0, 17.0, "0.00", "0.00"),
+    (month, dept, paid, on_time, on_time / paid, 18.0, "0.00", "0.00")
+    for i, month in enumerate(CLOSED_MONTHS)
+    for dept, paid, on_time in (("BUF", 40 + i, 30 + i), ("TMF", 20, 14 + i), ("ØKF", 12, 11), ("SOF", 25, 15 + 2 * i))
+] + [
     (D(2025, 3, 1), "BUF", 10, 8, 0.8, 18.0, "55.10", "620.00"),
     (D(2025, 3, 1), "TMF", 5, 5, 1.0, 12.0, "0.00", "0.00"),
 ]
@@ -130,12 +133,21 @@ SUPPLIER_ERRORS = [
     (2025, "S300", 28, 1, 0, 0, 1, 1 / 28, False),
     (2025, "S400", 12, 6, 0, 0, 6, 0.5, False),
 ]
-# Period close, January and February 2025: TMF misses its overdue milestone in February.
+# Period close, September 2024 to February 2025; TMF is over its overdue milestone in February.
+TARGET_OVERDUE = {"ØKF": 15, "BUF": 60, "SUF": 50, "SOF": 40, "TMF": 35, "KFF": 15, "BIF": 20}
+
+
+def _closed_overdue(dept: str, i: int) -> int:
+    return {"TMF": (30, 34, 33, 36, 31, 41)[i], "SOF": (52, 47, 44, 39, 37, 33)[i]}.get(
+        dept, TARGET_OVERDUE[dept] // 2 + i)
+
+
 PERIOD_CLOSE = [
-    (month, dept, 0, 0, 0, (30 if dept == "TMF" and month.month == 2 else 5), "1000.00", 0, 0, 0, 10, 1, 9, 8,
-     8 / 9, "0.00", "0.00", 20, 40, not (dept == "TMF" and month.month == 2), True,
-     dt.datetime(2025, 3, 3, 6, 0), D(2025, 3, 2))
-    for month in (D(2025, 1, 1), D(2025, 2, 1)) for dept, _ in DEPARTMENTS
+    (month, dept, 0, 0, 0, _closed_overdue(dept, i), "1000.00", 0, 0, 0, 10, 1, 9, 8, 8 / 9, "0.00", "0.00",
+     TARGET_OVERDUE[dept], 2 * TARGET_OVERDUE[dept], _closed_overdue(dept, i) <= TARGET_OVERDUE[dept], True,
+     dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 2, 6, 0),
+     D(month.year + month.month // 12, month.month % 12 + 1, 1))
+    for i, month in enumerate(CLOSED_MONTHS) for dept, _ in DEPARTMENTS
 ]
 
 
@@ -274,7 +286,7 @@ def test_summary_totals_equal_the_marts(report: ReportResult, warehouse: duckdb.
         assert rows[department]["I behandling"] == invoices
     assert rows["SUF"]["I behandling"] == 0  # every department has a row
     assert rows["TMF"]["Rettidighed marts 2025"] == 1.0
-    assert rows["TMF"]["Milepæl forfaldne (februar 2025)"] == 20
+    assert rows["TMF"]["Milepæl forfaldne (februar 2025)"] == 35
     assert report.key_figures["overdue_amount_dkk"] == pytest.approx(186657.28)
     assert report.key_figures["escalation_candidates"] == ESCALATION
 
@@ -333,3 +345,15 @@ def test_empty_marts_are_refused(tmp_path: Path) -> None:
     conn.execute(MARTS_DDL)
     with pytest.raises(ValueError, match="empty"):
         build_report(conn, tmp_path / "r")
+
+
+def test_watermark_column_of_invoice_status_is_shown_when_present(tmp_path: Path) -> None:
+    conn = duckdb.connect(str(make_warehouse(tmp_path / "w.duckdb")))
+    conn.execute("alter table marts.invoice_status add column data_watermark date")
+    conn.execute("update marts.invoice_status set data_watermark = date '2025-03-14'")
+    result = build_report(conn, tmp_path / "reports")
+    ws = openpyxl.load_workbook(result.workbook)["Forside"]
+    labels = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
+    assert labels["Opgjort pr."].date() == AS_OF
+    assert labels["Datavandmærke"].date() == dt.date(2025, 3, 14)
+    assert "datavandmærke 14-03-2025" in result.html.read_text(encoding="utf-8")

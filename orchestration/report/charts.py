@@ -8,6 +8,8 @@ from collections import defaultdict
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from orchestration.report import labels as L
@@ -70,27 +72,22 @@ def overdue_against_milestone(data: ReportData) -> str | None:
             overdue = [s["overdue"] if s else 0 for s in series]
             colours = [RED if s and s["met_overdue_target"] is False else BLUE for s in series]
             ax.bar(x, overdue, color=colours, width=0.7)
-            targets = [s["target_overdue"] if s else None for s in series]
-            ax.step(x, [t if t is not None else float("nan") for t in targets], where="mid",
-                    color="black", linewidth=1.5, linestyle="--")
+            # each month's milestone as a dash across its bar (milestones change over time)
+            targets = [(i, s["target_overdue"]) for i, s in enumerate(series) if s and s["target_overdue"] is not None]
+            ax.hlines([t for _, t in targets], [i - 0.45 for i, _ in targets], [i + 0.45 for i, _ in targets],
+                      color="black", linewidth=1.8, linestyle=(0, (3, 1.5)))
             ax.set_title(department)
             ax.yaxis.set_major_formatter(_INT)
             ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
             ax.set_xticks(list(x), _months(months), rotation=90 if len(months) > 6 else 0)
             ax.tick_params(axis="x", labelsize=7)
             ax.tick_params(axis="x", labelbottom=True)
-        if len(departments) % columns:
-            legend_ax = axes.flat[len(departments)]
-            legend_ax.set_visible(True)
-            legend_ax.axis("off")
-            from matplotlib.lines import Line2D
-            from matplotlib.patches import Patch
-            legend_ax.legend(
-                handles=[Patch(color=BLUE, label="Forfaldne, milepæl nået"),
-                         Patch(color=RED, label="Forfaldne, over milepælen"),
-                         Line2D([], [], color="black", linestyle="--", label="Milepæl")],
-                loc="center", frameon=False,
-            )
+        fig.legend(
+            handles=[Patch(color=BLUE, label="Forfaldne, milepæl nået"),
+                     Patch(color=RED, label="Forfaldne, over milepælen"),
+                     Line2D([], [], color="black", linestyle=(0, (3, 1.5)), label="Milepæl")],
+            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False,
+        )
         fig.tight_layout()
         return _svg(fig)
 
@@ -111,6 +108,7 @@ def aging_distribution(data: ReportData) -> str | None:
             ax.barh(departments, values, left=left, color=colour, label=f"{bucket} dage", height=0.65)
             left = [a + b for a, b in zip(left, values)]
         ax.xaxis.set_major_formatter(_INT)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Fakturaer i behandling")
         ax.legend(ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
         fig.tight_layout()
@@ -166,7 +164,6 @@ def returns_by_reason(data: ReportData) -> str | None:
         ax.xaxis.set_major_formatter(_INT)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Returneringer")
-        from matplotlib.patches import Patch
         responsible = sorted({r["responsible"] for r in records})
         ax.legend(handles=[Patch(color=RESPONSIBLE_COLOURS.get(r, GREY), label=r.capitalize()) for r in responsible],
                   title="Ansvarlig", frameon=False, loc="lower right")

@@ -144,7 +144,7 @@ def _write_list_sheet(ws: Worksheet, spec: SheetSpec, table: Table, data: Report
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        widths.append(min(len(cell.value), 18))
+        widths.append(min(len(cell.value), 14))  # long headers wrap
     ws.row_dimensions[HEADER_ROW].height = 32
 
     positions = [table.columns.index(c) for c in spec.columns]

@@ -19,6 +19,7 @@ body { font-family: "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: #1a1
        background: #f4f6f9; line-height: 1.45; }
 main { max-width: 1200px; margin: 0 auto; padding: 24px 32px 48px; }
 header { background: var(--blue); color: white; padding: 20px 32px; }
+header > div { max-width: 1136px; margin: 0 auto; }
 header h1 { margin: 0 0 4px; font-size: 24px; font-weight: 600; }
 header p { margin: 0; opacity: .9; }
 header a { color: white; }
@@ -34,11 +35,12 @@ section { background: white; border: 1px solid var(--line); border-radius: 6px; 
           margin-top: 20px; }
 section p.note { color: var(--grey); font-size: 13px; margin: 4px 0 8px; }
 ul.focus li { margin: 4px 0; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
 th { background: var(--blue); color: white; font-weight: 600; text-align: right; padding: 6px 8px;
      vertical-align: bottom; }
-td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: right; }
-th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
 tr.total td { font-weight: 700; border-top: 2px solid #1a1a1a; border-bottom: 3px double #1a1a1a; }
 td.over { color: var(--red); font-weight: 600; }
 .chart svg { width: 100%; height: auto; }
@@ -46,7 +48,7 @@ td.over { color: var(--red); font-weight: 600; }
 footer { color: var(--grey); font-size: 12px; margin-top: 28px; }
 """
 
-_SUMMARY_COLUMNS = ["department", "department_name", "in_process", "lying_13_30", "lying_22_plus",
+_SUMMARY_COLUMNS = ["department", "in_process", "lying_13_30", "lying_22_plus",
                     "overdue", "overdue_amount_dkk", "missing_goods_receipt", "payment_blocked",
                     "holder_without_access", "escalation_candidates", "on_time_rate", "target_overdue"]
 
@@ -61,12 +63,12 @@ def render_html(data: ReportData, figures: list[KeyFigure], workbook_name: str) 
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>KS-opfølgningsrapport {L.fmt_date(data.as_of)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<header>",
+        "<header><div>",
         f"<h1>{escape(L.TITLE)}</h1>",
         f"<p>Opgjort pr. <strong>{L.fmt_date(data.as_of)}</strong> · datavandmærke "
         f"{L.fmt_date(data.data_watermark)} · {close_text} · lister med fakturaer: "
         f'<a href="{escape(workbook_name)}">{escape(workbook_name)}</a></p>',
-        "</header><main>",
+        "</div></header><main>",
         f'<div class="notice">{escape(L.PERSONAL_DATA_NOTICE)}. Rapporten og Excel-filen med '
         "behandlernes navne må ikke sendes uden for organisationen.</div>",
         "<h2>Nøgletal</h2>",
@@ -130,20 +132,20 @@ def _focus_areas(data: ReportData) -> str:
     else:
         items.append(escape(L.NO_CLOSED_MONTHS))
     for key, text, sheet in (
-        ("escalation_candidates", "fakturaer har ligget 22 dage eller mere uden godkendelse – send videre til næste godkender", "Eskaleringsliste"),
-        ("overdue", "fakturaer er forfaldne", "Forfaldne fakturaer"),
-        ("holder_without_access", "fakturaer ligger hos medarbejdere uden adgang til Kvantum – skal fordeles om", "Behandler uden adgang"),
-        ("missing_goods_receipt", "fakturaer venter på varemodtagelse", "Manglende varemodtagelse"),
-        ("payment_blocked", "bogførte fakturaer har betalingsspærre", "Betalingsspærre"),
+        ("escalation_candidates", "På eskaleringslisten (22+ dage uden godkendelse) – send videre til næste godkender", "Eskaleringsliste"),
+        ("overdue", "Forfaldne fakturaer", "Forfaldne fakturaer"),
+        ("holder_without_access", "Hos medarbejdere uden adgang til Kvantum – skal fordeles om", "Behandler uden adgang"),
+        ("missing_goods_receipt", "Venter på varemodtagelse", "Manglende varemodtagelse"),
+        ("payment_blocked", "Bogført med betalingsspærre", "Betalingsspærre"),
     ):
         top = sorted((d for d in departments if d[key]), key=lambda d: (-d[key], d["department"]))
         if top:
             total = sum(d[key] for d in top)
             most = ", ".join(f"{escape(d['department'])} ({L.fmt_int(d[key])})" for d in top[:3])
-            items.append(f"{L.fmt_int(total)} {text}; flest i {most}. Se arket »{sheet}«.")
+            items.append(f"{text}: <strong>{L.fmt_int(total)}</strong>; flest i {most}. Se arket »{sheet}«.")
     if len(data.supplier_contacts):
-        items.append(f"{L.fmt_int(len(data.supplier_contacts))} leverandører med systematiske fejl i "
-                     f"{data.supplier_year} bør kontaktes. Se arket »Leverandørkontakt«.")
+        items.append(f"Leverandører med systematiske fejl i {data.supplier_year}, der bør kontaktes: "
+                     f"<strong>{L.fmt_int(len(data.supplier_contacts))}</strong>. Se arket »Leverandørkontakt«.")
     body = "".join(f"<li>{item}</li>" for item in items)
     return f'<section><h2>Fokusområder</h2><ul class="focus">{body}</ul></section>'
 
@@ -162,11 +164,13 @@ def _summary_table(data: ReportData) -> str:
             css = ' class="over"' if over else ""
             cells.append(f"<td{css}>{escape(L.fmt_value(record[c], L.kind(c)))}</td>")
         css = ' class="total"' if total else ""
-        rows.append(f"<tr{css}>{''.join(cells)}</tr>")
+        name = f' title="{escape(record["department_name"])}"' if record["department_name"] else ""
+        rows.append(f"<tr{css}{name}>{''.join(cells)}</tr>")
     return ("<section><h2>Oversigt pr. forvaltning</h2>"
             f'<p class="note">Status pr. {L.fmt_date(data.as_of)}. Rettidighed gælder fakturaer betalt i '
             "indeværende måned; milepælen er den, der gjaldt ved seneste periodeluk. Røde tal er over milepælen.</p>"
-            f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+            f'<div class="scroll"><table id="summary"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
 def _chart_section(title: str, note: str, svg: str | None, empty_text: str) -> str:
