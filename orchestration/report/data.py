@@ -13,11 +13,13 @@ from typing import Any
 
 import duckdb
 
+from orchestration.report import labels as L
+
 # Buckets of `lying_bucket` (R2) in their natural order; "lying 13-30" is 13-21 + 22-30 and
 # "lying 22+" is 22-30 + 31+, as in the period close (R13).
 LYING_BUCKETS = ("0-12", "13-21", "22-30", "31+")
-LYING_13_30 = ("13-21", "22-30")
-LYING_22_PLUS = ("22-30", "31+")
+LYING_13_30 = "('13-21', '22-30')"
+LYING_22_PLUS = "('22-30', '31+')"
 
 
 @dataclass(frozen=True)
@@ -330,8 +332,6 @@ class KeyFigure:
 
 def key_figures(data: ReportData) -> list[KeyFigure]:
     """The headline numbers: the summary's totals, plus the contact list's length."""
-    from orchestration.report import labels as L
-
     totals = data.totals
     month = L.month_name(data.as_of.replace(day=1))
     return [
@@ -342,8 +342,10 @@ def key_figures(data: ReportData) -> list[KeyFigure]:
         KeyFigure("overdue_amount_dkk", "Forfaldne fakturaer, beløb (DKK)", L.DKK, totals["overdue_amount_dkk"]),
         KeyFigure("missing_goods_receipt", "Manglende varemodtagelse", L.INT, totals["missing_goods_receipt"]),
         KeyFigure("payment_blocked", "Bogført med betalingsspærre", L.INT, totals["payment_blocked"]),
-        KeyFigure("holder_without_access", "Hos behandler uden adgang til Kvantum", L.INT, totals["holder_without_access"]),
+        KeyFigure("holder_without_access", "Hos behandler uden adgang til Kvantum", L.INT,
+                  totals["holder_without_access"]),
         KeyFigure("escalation_candidates", "På eskaleringslisten", L.INT, totals["escalation_candidates"]),
         KeyFigure("on_time_rate", f"Rettidig betaling, {month}", L.RATE, totals["on_time_rate"]),
-        KeyFigure("suppliers_to_contact", f"Leverandører på kontaktlisten ({data.supplier_year or '–'})", L.INT, len(data.supplier_contacts)),
+        KeyFigure("suppliers_to_contact", f"Leverandører på kontaktlisten ({data.supplier_year or '–'})", L.INT,
+                  len(data.supplier_contacts)),
     ]

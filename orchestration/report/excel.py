@@ -221,7 +221,9 @@ def _write_front_sheet(ws: Worksheet, data: ReportData, specs: list[SheetSpec], 
         ws.cell(r, 3, rows[spec.name]).number_format = L.EXCEL_FORMATS[L.INT]
 
     r += 2
-    ws.cell(r, 1, "Kilde: marts i datavarehuset (samme tal som BI-værktøjerne); navne fra Kvantums brugerliste.").font = Font(italic=True, color="595959")
+    source = ws.cell(r, 1, "Kilde: marts i datavarehuset (samme tal som BI-værktøjerne); "
+                           "navne fra Kvantums brugerliste.")
+    source.font = Font(italic=True, color="595959")
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["C"].width = 10
