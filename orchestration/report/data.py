@@ -259,23 +259,18 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         order by error_rate desc, documents desc, supplier_id
     """, {"year": supplier_year})
 
-    period_close = _query(conn, f"""
-        with {_DEPARTMENTS}
-        select pc.month, pc.department, d.department_name, pc.overdue, pc.target_overdue,
-               pc.met_overdue_target, pc.lying_13_30, pc.target_lying_13_30,
-               pc.met_lying_13_30_target, pc.taken_at, pc.data_watermark
-        from marts.period_close pc
-        left join departments d on d.department = pc.department
-        where last_day(pc.month) <= $as_of
-        order by pc.month, pc.department
+    period_close = _query(conn, """
+        select month, department, overdue, target_overdue, met_overdue_target,
+               lying_13_30, target_lying_13_30, met_lying_13_30_target
+        from marts.period_close
+        where last_day(month) <= $as_of
+        order by month, department
     """, p)
     latest = [r for r in period_close.records() if r["month"] == latest_close_month]
     latest_close = None
     if latest:
         latest_close = {
             "month": latest_close_month,
-            "taken_at": max((r["taken_at"] for r in latest if r["taken_at"]), default=None),
-            "data_watermark": max((r["data_watermark"] for r in latest if r["data_watermark"]), default=None),
             "over_overdue_target": [r["department"] for r in latest if r["met_overdue_target"] is False],
             "over_lying_13_30_target": [r["department"] for r in latest if r["met_lying_13_30_target"] is False],
         }
