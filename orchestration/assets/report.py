@@ -38,8 +38,9 @@ def follow_up_report(context: AssetExecutionContext, duckdb: DuckDBResource, con
     return MaterializeResult(
         metadata={
             "folder": MetadataValue.path(str(result.folder)),
-            "workbook": MetadataValue.path(str(result.workbook_path)),
-            "html": MetadataValue.path(str(result.html_path)),
-            "rows_per_sheet": MetadataValue.json(result.rows_per_sheet),
+            "workbook": MetadataValue.path(str(result.workbook)),
+            "html": MetadataValue.path(str(result.html)),
+            "rows_per_sheet": MetadataValue.json(result.rows),
+            "key_figures": MetadataValue.json(result.key_figures),
         }
     )
