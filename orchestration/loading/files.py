@@ -1,0 +1,216 @@
+"""The file side of loading: the drop folder, hashes, encodings, line endings and the header.
+
+Everything here works per file or per chunk of bytes; no Python loop runs over rows. The rows
+themselves are read by DuckDB (see `loader.py` and `records.py`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from orchestration.loading.contract import FILE_NAME_PATTERN, SOURCES
+
+CHUNK_BYTES = 8 * 1024 * 1024
+UTF8_BOM = codecs.BOM_UTF8
+EXPECTED_NAME = "<source>_<YYYYMMDD>.csv"
+
+ENC_UTF8 = "utf-8"
+ENC_UTF8_BOM = "utf-8-sig"
+ENC_CP1252 = "windows-1252"
+
+
+# --------------------------------------------------------------------------------------------
+# The drop folder
+
+
+@dataclass(frozen=True)
+class DropFile:
+    """A file in the drop folder whose name is `<source>_<YYYYMMDD>.csv` with a known source."""
+
+    path: Path
+    source: str
+    extract_date: date
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class IgnoredFile:
+    """Anything else in the drop folder: not loaded, reported with a warning that names it."""
+
+    path: Path
+    warning: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class DropFolderScan:
+    folder: Path
+    files: dict[str, list[DropFile]] = field(default_factory=dict)  # per source, load order
+    ignored: list[IgnoredFile] = field(default_factory=list)
+
+    def files_of(self, source: str) -> list[DropFile]:
+        return self.files.get(source, [])
+
+    @property
+    def warnings(self) -> list[str]:
+        return [i.warning for i in self.ignored]
+
+
+def classify_name(name: str) -> tuple[str, date] | str:
+    """(source, extract date) for an export file name, else the reason it is not one."""
+    m = FILE_NAME_PATTERN.match(name)
+    if not m:
+        lower = FILE_NAME_PATTERN.match(name.lower())
+        if lower and lower.group("source") in SOURCES:
+            return f"the name must be written in lower case ({EXPECTED_NAME})"
+        return f"the name does not have the form {EXPECTED_NAME}"
+    source, digits = m.group("source"), m.group("date")
+    if source not in SOURCES:
+        return f"{source!r} is not a known source (one of {', '.join(SOURCES)})"
+    try:
+        extract_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return f"{digits} is not a valid date (YYYYMMDD)"
+    return source, extract_date
+
+
+def scan_drop_folder(folder: Path) -> DropFolderScan:
+    """The export files in `folder` per source (by extract date, then name), and the ignored rest."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"drop folder {folder} does not exist or is not a folder")
+    scan = DropFolderScan(folder=folder, files={s: [] for s in SOURCES})
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.is_dir():
+            scan.ignored.append(IgnoredFile(path, f"ignored {path.name}: a folder, not an export file"))
+            continue
+        what = classify_name(path.name)
+        if isinstance(what, str):
+            scan.ignored.append(IgnoredFile(path, f"ignored {path.name}: {what}; it is not loaded"))
+        else:
+            scan.files[what[0]].append(DropFile(path, what[0], what[1]))
+    for files in scan.files.values():
+        files.sort(key=lambda f: (f.extract_date, f.name))
+    return scan
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes: hash, encoding, line endings
+
+
+@dataclass(frozen=True)
+class FileBytes:
+    sha256: str
+    size: int
+    encoding: str  # ENC_UTF8, ENC_UTF8_BOM or ENC_CP1252
+    has_cr: bool  # holds a carriage return (CRLF line endings, or a stray CR)
+    has_nul: bool  # holds a NUL byte (not a text file)
+    invalid_utf8_at: tuple[int, int, int] | None = None  # (byte offset, line, byte value)
+
+    @property
+    def needs_copy(self) -> bool:
+        """DuckDB must read a UTF-8 copy with LF line endings rather than the file itself."""
+        return self.encoding == ENC_CP1252 or self.has_cr
+
+
+def inspect_bytes(path: Path) -> FileBytes:
+    """One streamed pass over the file: sha256, size, UTF-8 validity, CR and NUL bytes."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    newlines = 0
+    has_cr = has_nul = False
+    invalid: tuple[int, int, int] | None = None
+    first = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            if not first:
+                first = chunk[:3]
+            digest.update(chunk)
+            has_cr = has_cr or b"\r" in chunk
+            has_nul = has_nul or b"\x00" in chunk
+            if invalid is None:
+                pending = decoder.getstate()[0]  # the start of a character split across chunks
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as e:
+                    data = e.object  # pending + chunk
+                    offset = size - len(pending) + e.start
+                    line = newlines + data[: e.start].count(b"\n") + 1
+                    invalid = (offset, line, data[e.start])
+                newlines += chunk.count(b"\n")
+            size += len(chunk)
+    if invalid is None:
+        pending = decoder.getstate()[0]
+        if pending:  # the file ends in the middle of a UTF-8 sequence
+            invalid = (size - len(pending), newlines + 1, pending[0])
+    if invalid is not None:
+        encoding = ENC_CP1252
+    elif first.startswith(UTF8_BOM):
+        encoding = ENC_UTF8_BOM
+    else:
+        encoding = ENC_UTF8
+    return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid)
+
+
+def _c1_fallback(err: UnicodeError) -> tuple[str, int]:
+    # The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) are read as the
+    # C1 control characters of the same value, as browsers (WHATWG) do.
+    assert isinstance(err, UnicodeDecodeError)
+    return chr(err.object[err.start]), err.start + 1
+
+
+codecs.register_error("rettidig-cp1252", _c1_fallback)
+
+
+def write_read_copy(path: Path, info: FileBytes, target: Path) -> Path:
+    """A UTF-8 copy (no BOM) of `path` with every CRLF and lone CR turned into LF.
+
+    Streamed in chunks. Windows-1252 is decoded chunk by chunk (one byte is one character).
+    """
+    pending_cr = False
+    with open(path, "rb") as src, open(target, "wb") as dst:
+        first = True
+        while chunk := src.read(CHUNK_BYTES):
+            if first:
+                first = False
+                if info.encoding != ENC_CP1252 and chunk.startswith(UTF8_BOM):
+                    chunk = chunk[len(UTF8_BOM):]
+            if info.encoding == ENC_CP1252:
+                chunk = chunk.decode("cp1252", errors="rettidig-cp1252").encode("utf-8")
+            if pending_cr:
+                chunk = b"\r" + chunk
+            pending_cr = chunk.endswith(b"\r")
+            if pending_cr:
+                chunk = chunk[:-1]
+            dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        if pending_cr:
+            dst.write(b"\n")
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# The header
+
+
+def read_header(read_path: Path) -> list[str]:
+    """The column names on the first line of a UTF-8, LF file (BOM skipped, names NFC-normalised)."""
+    with open(read_path, "rb") as fh:
+        raw = fh.readline()
+    text = raw.decode("utf-8-sig").rstrip("\n").rstrip("\r")
+    if not text:
+        return []
+    names = next(csv.reader([text], delimiter=";", quotechar='"', doublequote=True, strict=False))
+    return [unicodedata.normalize("NFC", n) for n in names]

@@ -1,0 +1,221 @@
+"""Physical lines and records: which line each CSV record starts on, set-based in DuckDB.
+
+DuckDB's CSV reader numbers records, not lines: in its rejects table `line` is the ordinal of the
+record in the file, where the header is record 1, a record with line breaks inside quoted fields
+counts once, and an empty line counts as one (verified in tests/test_loading_contract.py). Its
+output rows carry no position at all. To give every row the physical line it starts on, the
+file is read a second time as physical lines and the lines are grouped into records:
+
+1. `_ld_lines`: one row per physical line (a one-column read with quoting off), `rowid + 1` is the
+   line number. The file has LF line endings by then (see files.write_read_copy); an empty line
+   reads as NULL.
+2. Only lines holding a `"` can change whether the next line starts a new record. For each of
+   them two regular expressions give the quote state at the end of the line, once assuming the
+   line starts outside a quoted field and once assuming it starts inside one. This follows
+   DuckDB's own rules: a quote opens a quoted field only at the start of a field (`ab"c` is
+   plain text), `""` inside a quoted field is a quote, and text after a closing quote is an
+   error but does not reopen the quote.
+3. Each such line is a function of the state: identity, swap, always-outside or always-inside.
+   Composing them in line order is a running count of swaps since the last constant line, so
+   window functions over these few lines give the state after each of them, and the lines
+   that continue a record are those after a line ending inside a quote, up to and including the
+   next line with a quote.
+4. `_ld_recs`: the lines that are not continuations, in order: `rowid + 1` is the record
+   ordinal, equal to DuckDB's `line`.
+
+No Python runs per line or per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# A quoted field, closed: "..." with "" as an escaped quote.
+_QUOTED = r'"(?:[^"]|"")*"'
+# A complete field starting outside quotes: quoted (possibly followed by stray text, which DuckDB
+# rejects but which does not reopen the quote), unquoted (quotes inside are plain text), or empty.
+_FIELD = rf'(?:{_QUOTED}(?:[^;"][^;]*)?|[^;"][^;]*|)'
+# A quoted field opened but not closed before the end of the line.
+_OPEN = r'"(?:[^"]|"")*'
+# Line starts outside a quoted field and ends inside one.
+RE_OUT_TO_IN = rf"(?:{_FIELD};)*{_OPEN}"
+# Line starts inside a quoted field and ends inside one: no closing quote at all, or it closes
+# and a later field opens again.
+RE_IN_TO_IN_1 = r'(?:[^"]|"")*'
+RE_IN_TO_IN_2 = rf'(?:[^"]|"")*"(?:[^;"][^;]*)?(?:;{_FIELD})*;{_OPEN}'
+
+LINE_SCAN_MAX_LINE_SIZE = 256 * 1024 * 1024
+RAW_TEXT_MAX_LINES = 200
+RAW_TEXT_MAX_CHARS = 20_000
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class RecordMap:
+    n_lines: int  # physical lines
+    n_records: int  # records incl. the header and empty lines (DuckDB's numbering)
+    n_data_records: int  # non-empty records after the header: the file's data rows
+    multi_line_records: int  # records spanning more than one line
+    ends_in_quote: bool  # the file ends inside a quoted field (an unterminated quote)
+
+
+def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
+    """Create temp tables `_ld_lines` (physical lines) and `_ld_recs` (record start lines)."""
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ld_lines AS
+        SELECT l FROM read_csv(?, columns = {{'l': 'VARCHAR'}}, delim = ?, quote = '', escape = '',
+                               header = false, auto_detect = false, strict_mode = false,
+                               max_line_size = {LINE_SCAN_MAX_LINE_SIZE})
+        """,
+        [str(read_path), "\x00"],
+    )
+    n_lines = conn.execute("SELECT count(*) FROM _ld_lines").fetchone()[0]
+    # Lines with a quote that change the state (anything but identity), and the state after each.
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ld_qstate AS
+        WITH f AS (
+            SELECT line,
+                   regexp_full_match(l, {_lit(RE_OUT_TO_IN)})::INT AS o,
+                   (regexp_full_match(l, {_lit(RE_IN_TO_IN_1)})
+                    OR regexp_full_match(l, {_lit(RE_IN_TO_IN_2)}))::INT AS i
+            FROM (SELECT rowid + 1 AS line, l FROM _ld_lines WHERE contains(l, '"'))
+        ), g AS (
+            SELECT * FROM f WHERE NOT (o = 0 AND i = 1)
+        ), s AS (
+            SELECT line, o, i,
+                   sum(CASE WHEN o = 1 AND i = 0 THEN 1 ELSE 0 END)
+                       OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS swaps
+            FROM g
+        ), k AS (
+            SELECT line, swaps,
+                   max(CASE WHEN o = i THEN line * 2 + (o + swaps) % 2 END)
+                       OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS last_const
+            FROM s
+        )
+        SELECT line,
+               (coalesce(last_const % 2, 0) + swaps) % 2 = 1 AS ends_inside,
+               lead(line) OVER (ORDER BY line) AS next_line
+        FROM k
+        """
+    )
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ld_cont AS
+        SELECT unnest(range(line + 1, coalesce(next_line, {n_lines}) + 1)) AS line
+        FROM _ld_qstate WHERE ends_inside
+        """
+    )
+    ends_in_quote = bool(
+        conn.execute("SELECT coalesce(arg_max(ends_inside, line), false) FROM _ld_qstate").fetchone()[0]
+    )
+    n_cont = conn.execute("SELECT count(*) FROM _ld_cont").fetchone()[0]
+    # per record: its start line, whether it is an empty line, the `;` on its start line, whether
+    # that line holds a quote, and whether the record runs over more lines
+    rec_cols = """rowid + 1 AS line, l IS NULL AS empty,
+                  coalesce(length(l) - length(replace(l, ';', '')), 0) AS nsep,
+                  coalesce(contains(l, '"'), false) AS hasq"""
+    if n_cont:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_recs AS
+            SELECT *, line IN (SELECT line FROM _ld_qstate WHERE ends_inside) AS multi
+            FROM (SELECT {rec_cols} FROM _ld_lines)
+            WHERE line NOT IN (SELECT line FROM _ld_cont)
+            ORDER BY line
+            """
+        )
+    else:  # every line starts a record: no join, no sort
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE _ld_recs AS SELECT {rec_cols}, false AS multi FROM _ld_lines")
+    n_records, n_data = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE rowid >= 1 AND NOT empty) FROM _ld_recs"
+    ).fetchone()
+    multi = n_cont and conn.execute(
+        "SELECT count(*) FROM _ld_cont WHERE line - 1 NOT IN (SELECT line FROM _ld_cont)"
+    ).fetchone()[0]
+    return RecordMap(n_lines, n_records, n_data, multi, ends_in_quote)
+
+
+# A quoted field at the start of a field, up to its closing quote (or the end of the text).
+_QUOTED_FIELD_AT_START = r'(^|;)"(?:[^"]|"")*("|$)'
+
+
+def count_fields(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create `_ld_nf(rec, fields)`: the number of fields of every data record holding a quote.
+
+    DuckDB does not count fields for us: it accepts extra empty fields at the end of a row
+    silently (`a;b;c;;`) and its "Found:" in rejects counts only up to the first non-empty extra.
+    A record without quotes has `nsep + 1` fields (see _ld_recs). For one with quotes, the quoted
+    fields are cut out first (a quote opens a field only at its start, as DuckDB reads it).
+    Records over more than RAW_TEXT_MAX_LINES lines are not counted (fields NULL).
+    """
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ld_nf AS
+        WITH r AS (
+            SELECT rowid + 1 AS rec, line, multi FROM _ld_recs WHERE hasq AND rowid >= 1
+        ), txt AS (
+            SELECT r.rec, l.l AS txt
+            FROM r JOIN (SELECT rowid + 1 AS line, l FROM _ld_lines) l ON l.line = r.line
+            WHERE NOT r.multi
+            UNION ALL
+            SELECT rec, txt FROM ({_record_text_sql("(SELECT rec FROM r WHERE multi)")})
+            WHERE end_line - start_line < {RAW_TEXT_MAX_LINES}
+        )
+        SELECT rec, 1 + length(s) - length(replace(s, ';', '')) AS fields
+        FROM (SELECT rec, regexp_replace(txt, {_lit(_QUOTED_FIELD_AT_START)}, '\\1', 'g') AS s FROM txt)
+        """
+    )
+
+
+def _record_text_sql(wanted: str) -> str:
+    """SQL giving (rec, start_line, end_line, txt) for the records listed in `wanted` (column
+    `rec`): the record's physical lines joined by LF, at most RAW_TEXT_MAX_LINES of them."""
+    return f"""
+        WITH w AS (
+            SELECT DISTINCT r.rec, s.line AS start_line,
+                   coalesce(nx.line - 1, (SELECT count(*) FROM _ld_lines)) AS end_line
+            FROM (SELECT DISTINCT rec FROM {wanted}) r
+            JOIN (SELECT rowid + 1 AS rec, line FROM _ld_recs) s ON s.rec = r.rec
+            LEFT JOIN (SELECT rowid + 1 AS rec, line FROM _ld_recs) nx ON nx.rec = r.rec + 1
+        ), x AS (
+            SELECT rec, start_line, end_line,
+                   unnest(range(start_line, least(end_line, start_line + {RAW_TEXT_MAX_LINES - 1}) + 1)) AS line
+            FROM w
+        )
+        SELECT x.rec, any_value(x.start_line) AS start_line, any_value(x.end_line) AS end_line,
+               string_agg(coalesce(l.l, ''), chr(10) ORDER BY x.line) AS txt
+        FROM x JOIN (SELECT rowid + 1 AS line, l FROM _ld_lines) l ON l.line = x.line
+        GROUP BY x.rec
+    """
+
+
+def raw_text_sql(wanted: str) -> str:
+    """SQL giving (rec, start_line, end_line, raw_text) for the records listed in `wanted`.
+
+    `wanted` is a relation with a column `rec` (record ordinal). The raw text is the record's
+    physical lines joined by LF, cut to RAW_TEXT_MAX_LINES lines / RAW_TEXT_MAX_CHARS characters
+    with a note (only an unterminated quote makes a record that long).
+    """
+    return f"""
+        WITH t AS ({_record_text_sql(wanted)})
+        SELECT rec, start_line, end_line,
+               CASE WHEN length(txt) > {RAW_TEXT_MAX_CHARS}
+                         OR end_line - start_line >= {RAW_TEXT_MAX_LINES}
+                    THEN left(txt, {RAW_TEXT_MAX_CHARS})
+                         || ' [... cut: the record runs over lines ' || start_line || '-' || end_line || ']'
+                    ELSE txt END AS raw_text
+        FROM t
+    """
+
+
+def drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    for t in ("_ld_lines", "_ld_qstate", "_ld_cont", "_ld_recs", "_ld_nf"):
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
