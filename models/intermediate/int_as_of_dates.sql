@@ -6,13 +6,7 @@
 -- A date that is both (D falls on a closable month's last day) is one row with both flags.
 {%- set as_of = var('as_of_date', none) %}
 with watermark as (
-    select max(event_date) as data_watermark
-    from {{ ref('stg_kvantum__invoice_events') }}
-),
-
-first_receipt as (
-    select min(received_date) as first_received_date
-    from {{ ref('stg_kvantum__invoices') }}
+    select * from {{ ref('int_data_watermark') }}
 ),
 
 reporting_date as (
@@ -25,15 +19,13 @@ reporting_date as (
 
 month_ends as (
     select
-        last_day(cast(month_start as date)) as as_of_date,
+        last_day(cast(months.month_start as date)) as as_of_date,
         false as is_reporting_date,
         true  as is_month_end
     from watermark
-    cross join first_receipt
     cross join range(
-        date_trunc('month', first_receipt.first_received_date),
-        -- the first month that does not end by the watermark (excluded by range)
-        date_trunc('month', watermark.data_watermark + 1),
+        watermark.first_received_month,
+        watermark.last_closable_month + interval 1 month,
         interval 1 month
     ) as months(month_start)
 ),
@@ -46,10 +38,10 @@ all_dates as (
 
 select
     all_dates.as_of_date,
-    bool_or(all_dates.is_reporting_date)               as is_reporting_date,
-    bool_or(all_dates.is_month_end)                    as is_month_end,
+    bool_or(all_dates.is_reporting_date)                    as is_reporting_date,
+    bool_or(all_dates.is_month_end)                         as is_month_end,
     cast(date_trunc('month', all_dates.as_of_date) as date) as month,
-    any_value(watermark.data_watermark)                as data_watermark
+    any_value(watermark.data_watermark)                     as data_watermark
 from all_dates
 cross join watermark
 where all_dates.as_of_date is not null

@@ -88,6 +88,17 @@ late_day_interest as (
         and rates.half_year_end_exclusive > classified.due_date + 1
     where not classified.is_paid_on_time
     group by classified.invoice_id
+),
+
+-- a range lookup as an inner join (a hash join in DuckDB), joined back on the key below
+supplier_at_receipt as (
+    select
+        classified.invoice_id,
+        supplier_versions.cvr is not null and trim(supplier_versions.cvr) <> '' as supplier_has_cvr
+    from classified
+    inner join supplier_versions
+        on classified.supplier_id = supplier_versions.supplier_id
+        and {{ valid_at('supplier_versions', 'classified.received_date') }}
 )
 
 select
@@ -108,18 +119,16 @@ select
         when classified.is_paid_on_time then cast(0 as decimal(18, 2))
         else {{ round_half_up_division('coalesce(late_day_interest.interest_numerator, 0)', 36500) }}
     end as late_interest_dkk,
-    supplier_versions.cvr is not null and trim(supplier_versions.cvr) <> '' as supplier_has_cvr,
+    coalesce(supplier_at_receipt.supplier_has_cvr, false) as supplier_has_cvr,
     cast(
         case
             when classified.is_paid_on_time then 0
-            when supplier_versions.cvr is not null and trim(supplier_versions.cvr) <> ''
-                then {{ var('late_payment_compensation_dkk') }}
+            when supplier_at_receipt.supplier_has_cvr then {{ var('late_payment_compensation_dkk') }}
             else 0
         end as decimal(18, 2)
     ) as compensation_dkk
 from classified
 left join late_day_interest
     on classified.invoice_id = late_day_interest.invoice_id
-left join supplier_versions
-    on classified.supplier_id = supplier_versions.supplier_id
-    and {{ valid_at('supplier_versions', 'classified.received_date') }}
+left join supplier_at_receipt
+    on classified.invoice_id = supplier_at_receipt.invoice_id

@@ -36,6 +36,17 @@ routed_via_ks as (
 
 payments as (
     select * from {{ ref('int_invoice_payments') }}
+),
+
+-- R9 counts only for invoices paid by D (an inner join with the range condition, joined back on
+-- the key below: DuckDB runs a left join with a range condition as a nested loop)
+paid_by_date as (
+    select spine.invoice_id, spine.as_of_date, payments.*
+    exclude (invoice_id, department, supplier_id, received_date, due_date, amount_dkk)
+    from spine
+    inner join payments
+        on spine.invoice_id = payments.invoice_id
+        and payments.paid_date <= spine.as_of_date
 )
 
 select
@@ -73,12 +84,12 @@ select
     -- R8: known once the first TILDELT has happened by D
     case when routed_via_ks.first_assigned_date <= spine.as_of_date then routed_via_ks.routed_via_ks end as routed_via_ks,
     -- R9: only for invoices paid by D
-    payments.paid_date,
-    payments.is_paid_on_time,
-    payments.days_to_pay,
-    payments.days_late,
-    payments.late_interest_dkk,
-    payments.compensation_dkk
+    paid_by_date.paid_date,
+    paid_by_date.is_paid_on_time,
+    paid_by_date.days_to_pay,
+    paid_by_date.days_late,
+    paid_by_date.late_interest_dkk,
+    paid_by_date.compensation_dkk
 from spine
 inner join in_process
     on spine.invoice_id = in_process.invoice_id and spine.as_of_date = in_process.as_of_date
@@ -94,6 +105,5 @@ inner join holders_without_access
     on spine.invoice_id = holders_without_access.invoice_id and spine.as_of_date = holders_without_access.as_of_date
 left join routed_via_ks
     on spine.invoice_id = routed_via_ks.invoice_id
-left join payments
-    on spine.invoice_id = payments.invoice_id
-    and payments.paid_date <= spine.as_of_date
+left join paid_by_date
+    on spine.invoice_id = paid_by_date.invoice_id and spine.as_of_date = paid_by_date.as_of_date

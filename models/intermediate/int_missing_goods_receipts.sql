@@ -18,30 +18,45 @@ receipt_history as (
     select * from {{ ref('int_po_goods_receipt_history') }}
 ),
 
-matched as (
-    select
-        spine.invoice_id,
-        spine.as_of_date,
-        in_process.is_in_process,
-        purchase_orders.po_number is not null as has_po_of_supplier,
-        coalesce(receipt_history.net_received_quantity, 0) as net_received_quantity
+with_po as (
+    select spine.invoice_id, spine.as_of_date, spine.po_number
     from spine
-    inner join in_process
-        on spine.invoice_id = in_process.invoice_id
-        and spine.as_of_date = in_process.as_of_date
-    left join purchase_orders
+    inner join purchase_orders
         on spine.po_number = purchase_orders.po_number
         and spine.supplier_id = purchase_orders.supplier_id
-    left join receipt_history
-        on purchase_orders.po_number = receipt_history.po_number
-        and receipt_history.received_from_date <= spine.as_of_date
-        and (receipt_history.received_until_date is null or spine.as_of_date < receipt_history.received_until_date)
+),
+
+-- a range lookup as an inner join (a hash join in DuckDB), joined back on the key below
+received_by_date as (
+    select with_po.invoice_id, with_po.as_of_date, receipt_history.net_received_quantity
+    from with_po
+    inner join receipt_history
+        on with_po.po_number = receipt_history.po_number
+        and receipt_history.received_from_date <= with_po.as_of_date
+        and (receipt_history.received_until_date is null or with_po.as_of_date < receipt_history.received_until_date)
+),
+
+matched as (
+    select
+        in_process.invoice_id,
+        in_process.as_of_date,
+        in_process.is_in_process,
+        with_po.invoice_id is not null as has_po_of_supplier,
+        case when with_po.invoice_id is not null then coalesce(received_by_date.net_received_quantity, 0) end
+            as net_received_quantity
+    from in_process
+    left join with_po
+        on in_process.invoice_id = with_po.invoice_id
+        and in_process.as_of_date = with_po.as_of_date
+    left join received_by_date
+        on in_process.invoice_id = received_by_date.invoice_id
+        and in_process.as_of_date = received_by_date.as_of_date
 )
 
 select
     invoice_id,
     as_of_date,
     has_po_of_supplier,
-    case when has_po_of_supplier then net_received_quantity end as net_received_quantity,
+    net_received_quantity,
     is_in_process and has_po_of_supplier and net_received_quantity <= 0 as has_missing_goods_receipt
 from matched

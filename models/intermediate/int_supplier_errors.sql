@@ -40,6 +40,18 @@ supplier_caused_returns as (
     group by events.invoice_id
 ),
 
+-- a range lookup as an inner join (a hash join in DuckDB), joined back on the key below
+supplier_at_receipt as (
+    select
+        documents.invoice_id,
+        supplier_versions.requires_po_number,
+        supplier_versions.registered_payment_info
+    from documents
+    inner join supplier_versions
+        on documents.supplier_id = supplier_versions.supplier_id
+        and {{ valid_at('supplier_versions', 'documents.received_date') }}
+),
+
 flagged as (
     select
         documents.invoice_id,
@@ -49,7 +61,7 @@ flagged as (
         documents.received_date,
         year(documents.received_date) as received_year,
         documents.as_of_date,
-        coalesce(supplier_versions.requires_po_number, false)
+        coalesce(supplier_at_receipt.requires_po_number, false)
             and (
                 documents.po_number is null
                 or trim(documents.po_number) = ''
@@ -60,13 +72,12 @@ flagged as (
                 documents.payment_info is null
                 or trim(documents.payment_info) = ''
                 or {{ normalized_payment_info('documents.payment_info') }}
-                    is distinct from {{ normalized_payment_info('supplier_versions.registered_payment_info') }}
+                    is distinct from {{ normalized_payment_info('supplier_at_receipt.registered_payment_info') }}
             ) as has_payment_info_error,
         supplier_caused_returns.invoice_id is not null as has_supplier_caused_return
     from documents
-    left join supplier_versions
-        on documents.supplier_id = supplier_versions.supplier_id
-        and {{ valid_at('supplier_versions', 'documents.received_date') }}
+    left join supplier_at_receipt
+        on documents.invoice_id = supplier_at_receipt.invoice_id
     left join purchase_orders
         on documents.po_number = purchase_orders.po_number
         and documents.supplier_id = purchase_orders.supplier_id

@@ -1,7 +1,7 @@
 -- One row per invoice and credit note received by the reporting date D, with its state as of D
 -- (R1-R9). Credit notes carry NULL in every R1-R9 column.
 with reporting_date as (
-    select as_of_date from {{ ref('int_as_of_dates') }}
+    select as_of_date, data_watermark from {{ ref('int_as_of_dates') }}
     where is_reporting_date
 ),
 
@@ -42,6 +42,7 @@ select
     states.late_interest_dkk,
     states.compensation_dkk,
     -- extra columns beyond the contract
+    reporting_date.data_watermark,
     states.is_holder_without_access,
     states.days_late,
     documents.po_number,
