@@ -570,7 +570,6 @@ def _read_rows(
             [str(read_path)],
         )
         recmap = records.map_records(conn, read_path)
-        records.count_fields(conn)
     except duckdb.Error as e:
         raise _Rejected(
             f"{f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
@@ -620,11 +619,11 @@ def _read_rows(
             -- stops at the first non-empty extra field.
             SELECT fc.rec, fc.column_idx, NULL::VARCHAR AS column_name,
                    'wrong number of fields: '
-                   || CASE WHEN coalesce(nf.fields, s.nsep + 1) <> {n_fields}
-                           THEN coalesce(nf.fields, s.nsep + 1) ELSE fc.found END
+                   || CASE WHEN coalesce(s.fields, nf.fields) <> {n_fields}
+                           THEN coalesce(s.fields, nf.fields) ELSE fc.found END
                    || ' instead of {n_fields}' AS reason
             FROM fc
-            JOIN (SELECT rowid + 1 AS rec, nsep FROM _ld_recs) s ON s.rec = fc.rec
+            JOIN (SELECT rowid + 1 AS rec, fields FROM _ld_recs) s ON s.rec = fc.rec
             LEFT JOIN _ld_nf nf ON nf.rec = fc.rec
             UNION ALL
             SELECT rec, column_idx, column_name, reason FROM e
@@ -653,10 +652,11 @@ def _read_rows(
     conn.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
-        SELECT rec AS _rec, line AS _line, nsep AS _nsep, hasq AS _hasq
-        FROM (SELECT rowid + 1 AS rec, line, empty, nsep, hasq FROM _ld_recs)
-        WHERE rec >= 2 AND NOT empty AND rec NOT IN (SELECT rec FROM _ld_rejrec)
-        ORDER BY rec
+        SELECT r.rec AS _rec, r.line AS _line, coalesce(r.fields, nf.fields) AS _fields
+        FROM (SELECT rowid + 1 AS rec, line, empty, fields FROM _ld_recs) r
+        LEFT JOIN _ld_nf nf ON nf.rec = r.rec
+        WHERE r.rec >= 2 AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
+        ORDER BY r.rec
         """
     )
 
@@ -678,11 +678,8 @@ def _read_rows(
         CREATE OR REPLACE TEMP TABLE _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
-                SELECT t._rec, t._line,
-                       CASE WHEN t._hasq THEN nf.fields ELSE t._nsep + 1 END AS _fields,
-                       {", ".join(clean)}
+                SELECT t._rec, t._line, t._fields, {", ".join(clean)}
                 FROM (SELECT * FROM _ld_t POSITIONAL JOIN _ld_pos) AS t
-                LEFT JOIN _ld_nf nf ON nf.rec = t._rec
             )
         )
         """

@@ -76,36 +76,42 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
         """,
         [str(read_path), "\x00"],
     )
-    n_lines = conn.execute("SELECT count(*) FROM _ld_lines").fetchone()[0]
+    n_lines, n_quoted = conn.execute(
+        """SELECT count(*), count(*) FILTER (WHERE contains(l, '"')) FROM _ld_lines"""
+    ).fetchone()
     # Lines with a quote that change the state (anything but identity), and the state after each.
     conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _ld_qstate AS
-        WITH f AS (
-            SELECT line,
-                   regexp_full_match(l, {_lit(RE_OUT_TO_IN)})::INT AS o,
-                   (regexp_full_match(l, {_lit(RE_IN_TO_IN_1)})
-                    OR regexp_full_match(l, {_lit(RE_IN_TO_IN_2)}))::INT AS i
-            FROM (SELECT rowid + 1 AS line, l FROM _ld_lines WHERE contains(l, '"'))
-        ), g AS (
-            SELECT * FROM f WHERE NOT (o = 0 AND i = 1)
-        ), s AS (
-            SELECT line, o, i,
-                   sum(CASE WHEN o = 1 AND i = 0 THEN 1 ELSE 0 END)
-                       OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS swaps
-            FROM g
-        ), k AS (
-            SELECT line, swaps,
-                   max(CASE WHEN o = i THEN line * 2 + (o + swaps) % 2 END)
-                       OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS last_const
-            FROM s
-        )
-        SELECT line,
-               (coalesce(last_const % 2, 0) + swaps) % 2 = 1 AS ends_inside,
-               lead(line) OVER (ORDER BY line) AS next_line
-        FROM k
-        """
+        "CREATE OR REPLACE TEMP TABLE _ld_qstate (line BIGINT, ends_inside BOOLEAN, next_line BIGINT)"
     )
+    if n_quoted:
+        conn.execute(
+            f"""
+            INSERT INTO _ld_qstate
+            WITH f AS (
+                SELECT line,
+                       regexp_full_match(l, {_lit(RE_OUT_TO_IN)})::INT AS o,
+                       (regexp_full_match(l, {_lit(RE_IN_TO_IN_1)})
+                        OR regexp_full_match(l, {_lit(RE_IN_TO_IN_2)}))::INT AS i
+                FROM (SELECT rowid + 1 AS line, l FROM _ld_lines WHERE contains(l, '"'))
+            ), g AS (
+                SELECT * FROM f WHERE NOT (o = 0 AND i = 1)
+            ), s AS (
+                SELECT line, o, i,
+                       sum(CASE WHEN o = 1 AND i = 0 THEN 1 ELSE 0 END)
+                           OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS swaps
+                FROM g
+            ), k AS (
+                SELECT line, swaps,
+                       max(CASE WHEN o = i THEN line * 2 + (o + swaps) % 2 END)
+                           OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS last_const
+                FROM s
+            )
+            SELECT line,
+                   (coalesce(last_const % 2, 0) + swaps) % 2 = 1 AS ends_inside,
+                   lead(line) OVER (ORDER BY line) AS next_line
+            FROM k
+            """
+        )
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_cont AS
@@ -117,23 +123,42 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
         conn.execute("SELECT coalesce(arg_max(ends_inside, line), false) FROM _ld_qstate").fetchone()[0]
     )
     n_cont = conn.execute("SELECT count(*) FROM _ld_cont").fetchone()[0]
-    # per record: its start line, whether it is an empty line, the `;` on its start line, whether
-    # that line holds a quote, and whether the record runs over more lines
-    rec_cols = """rowid + 1 AS line, l IS NULL AS empty,
-                  coalesce(length(l) - length(replace(l, ';', '')), 0) AS nsep,
-                  coalesce(contains(l, '"'), false) AS hasq"""
+    # Per record: its start line, whether it is an empty line, whether it runs over more lines,
+    # and its number of fields when it does not. DuckDB does not count fields for us: it accepts
+    # extra empty fields at the end of a row silently (`a;b;c;;`), and its "Found:" in rejects
+    # stops at the first non-empty extra field. Without quotes, fields = `;` + 1; with quotes, the
+    # quoted fields are cut out first (a quote opens a field only at its start, as DuckDB reads it).
+    fields = (
+        "CASE WHEN l IS NULL THEN 0 WHEN contains(l, '\"') THEN " + _count_fields("l")
+        + " ELSE " + _semicolons("l") + " + 1 END"
+    )
     if n_cont:
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_recs AS
-            SELECT *, line IN (SELECT line FROM _ld_qstate WHERE ends_inside) AS multi
-            FROM (SELECT {rec_cols} FROM _ld_lines)
-            WHERE line NOT IN (SELECT line FROM _ld_cont)
+            SELECT line, empty, CASE WHEN NOT multi THEN fields END AS fields, multi FROM (
+                SELECT *, line IN (SELECT line FROM _ld_qstate WHERE ends_inside) AS multi
+                FROM (SELECT rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields FROM _ld_lines)
+                WHERE line NOT IN (SELECT line FROM _ld_cont)
+            )
             ORDER BY line
             """
         )
     else:  # every line starts a record: no join, no sort
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE _ld_recs AS SELECT {rec_cols}, false AS multi FROM _ld_lines")
+        conn.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ld_recs AS
+                SELECT rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields, false AS multi FROM _ld_lines"""
+        )
+    # the fields of the records over several lines (few); beyond RAW_TEXT_MAX_LINES lines: NULL
+    conn.execute("CREATE OR REPLACE TEMP TABLE _ld_nf (rec BIGINT, fields BIGINT)")
+    if n_cont:
+        conn.execute(
+            f"""
+        INSERT INTO _ld_nf
+        SELECT rec, CASE WHEN end_line - start_line < {RAW_TEXT_MAX_LINES} THEN {_count_fields('txt')} END AS fields
+        FROM ({_record_text_sql("(SELECT rowid + 1 AS rec FROM _ld_recs WHERE multi)")})
+        """
+        )
     n_records, n_data = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE rowid >= 1 AND NOT empty) FROM _ld_recs"
     ).fetchone()
@@ -147,32 +172,14 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
 _QUOTED_FIELD_AT_START = r'(^|;)"(?:[^"]|"")*("|$)'
 
 
-def count_fields(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create `_ld_nf(rec, fields)`: the number of fields of every data record holding a quote.
+def _semicolons(expr: str) -> str:
+    return f"(length({expr}) - length(replace({expr}, ';', '')))"
 
-    DuckDB does not count fields for us: it accepts extra empty fields at the end of a row
-    silently (`a;b;c;;`) and its "Found:" in rejects counts only up to the first non-empty extra.
-    A record without quotes has `nsep + 1` fields (see _ld_recs). For one with quotes, the quoted
-    fields are cut out first (a quote opens a field only at its start, as DuckDB reads it).
-    Records over more than RAW_TEXT_MAX_LINES lines are not counted (fields NULL).
-    """
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _ld_nf AS
-        WITH r AS (
-            SELECT rowid + 1 AS rec, line, multi FROM _ld_recs WHERE hasq AND rowid >= 1
-        ), txt AS (
-            SELECT r.rec, l.l AS txt
-            FROM r JOIN (SELECT rowid + 1 AS line, l FROM _ld_lines) l ON l.line = r.line
-            WHERE NOT r.multi
-            UNION ALL
-            SELECT rec, txt FROM ({_record_text_sql("(SELECT rec FROM r WHERE multi)")})
-            WHERE end_line - start_line < {RAW_TEXT_MAX_LINES}
-        )
-        SELECT rec, 1 + length(s) - length(replace(s, ';', '')) AS fields
-        FROM (SELECT rec, regexp_replace(txt, {_lit(_QUOTED_FIELD_AT_START)}, '\\1', 'g') AS s FROM txt)
-        """
-    )
+
+def _count_fields(expr: str) -> str:
+    """SQL: the number of fields in the record text `expr`, quoted fields cut out first."""
+    stripped = "regexp_replace(" + expr + ", " + _lit(_QUOTED_FIELD_AT_START) + r", '\1', 'g')"
+    return f"len(string_split({stripped}, ';'))"
 
 
 def _record_text_sql(wanted: str) -> str:
