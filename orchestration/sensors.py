@@ -15,7 +15,8 @@ from orchestration.settings import Settings
 def drop_folder_state(settings: Settings) -> dict[str, list]:
     """Name -> [size, mtime_ns] of every export file in the drop folder."""
     scan = scan_drop_folder(settings.exports_dir)
-    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in scan.all_files}
+    paths = [f.path for files in scan.files.values() for f in files]
+    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in paths}
 
 
 @sensor(

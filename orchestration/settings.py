@@ -7,6 +7,7 @@ Each comes from an environment variable so that the CLI (`rettidig ...`) and the
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,10 @@ class Settings:
         os.environ.setdefault("RETTIDIG_DAGSTER_COMPUTE_LOGS", str(self.var_dir / "dagster" / "logs"))
         if self.as_of_date:
             os.environ["RETTIDIG_AS_OF_DATE"] = self.as_of_date
+        # dbt runs as a subprocess: find it beside this interpreter even when the venv is not activated
+        bin_dir = str(Path(sys.executable).parent)
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
         return self
 

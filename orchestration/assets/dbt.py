@@ -4,7 +4,6 @@ Unpartitioned models (staging, intermediate, the marts at the as-of date) are on
 definition; the month-partitioned period close has its own (orchestration/assets/period_close.py).
 """
 
-from __future__ import annotations
 
 import json
 

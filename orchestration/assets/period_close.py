@@ -6,7 +6,6 @@ model `period_close` takes every month of the range it has not taken yet (or all
 `force`). A month that ends after the data watermark is refused before dbt runs.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import json

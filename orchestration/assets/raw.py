@@ -2,7 +2,6 @@
 `raw.<source>` (orchestration/loading does the work), with checks that every file reconciles.
 """
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 
