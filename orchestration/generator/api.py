@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field

@@ -22,7 +22,7 @@ from orchestration.loading.contract import DEPARTMENTS, REASON_CODES
 
 from . import names
 from .clock import DAY, Calendar, csv_field, fmt_cents, fmt_qty
-from .world import DEPARTMENT_LATE, INF, Supplier, World
+from .world import DEPARTMENT_LATE, Supplier, World
 from .writer import FAKTURAER, HAENDELSER, ORDRER, VAREMODTAGELSER, ExtractWriter
 
 # --- shares (tuned so that the realised shares land where BRIEF.md puts them) ------------------
@@ -50,7 +50,6 @@ SLOPPY_ERRORS = {  # (PO missing, PO wrong, payment details missing, payment det
 CATEGORY_SIZE = {"KONTOR": 0.5, "SERVICE": 1.5, "IT": 1.5, "BYGGERI": 2.5, "FØDEVARER": 0.5, "MEDICO": 0.8,
                  "TRANSPORT": 0.6, "KONSULENT": 2.0, "ENERGI": 4.0}
 LEVERANDOER_REASONS = frozenset(k for k, v in REASON_CODES.items() if v == "LEVERANDØR")
-IN_PROCESS_STATUSES = frozenset(("MODTAGET", "I_GODKENDELSE", "RETURNERET", "GODKENDT"))
 
 # event codes
 MOD, TIL, VID, ESK, GOD, RET, AFV, SPA, OPH, KOR, BOG, BET, ANN = (
@@ -153,12 +152,12 @@ class Flows:
             dup = self.recent_docs[int(R() * len(self.recent_docs))]
         po_lines = None  # [(line no, is_fee, qty milli, price cents, text, receipts [(day, qty)])]
         if dup is not None:
-            (sup, fnr, fdag, afs, due, belob, valuta, belob_dkk, ordre, po_ok, ean, unit_i, kanal, betinfo,
+            (sup, fnr, fdag, afs, due, belob, valuta, belob_dkk, ordre, po_state, ean, unit_i, kanal, betinfo,
              pay_err, fee_po, gr) = dup
             unit = world.units[unit_i]
             sv = sup.version_at(t0)
             kraever = sv[5]
-            po_state = "ok" if po_ok else ("missing" if not ordre else "wrong")
+            po_ok = po_state == "ok"
             price_dev = unagreed_fee = wrong_ean = False
         else:
             sup = world.pick_supplier(t0)
@@ -244,7 +243,7 @@ class Flows:
         dept_i = DEPARTMENTS.index(dept)
         kind = "KREDITNOTA" if is_credit else "FAKTURA"
         if not is_credit and dup is None:
-            self._remember((sup, fnr, fdag, afs, due, belob, valuta, belob_dkk, ordre, po_ok, unit.ean, unit_i, kanal,
+            self._remember((sup, fnr, fdag, afs, due, belob, valuta, belob_dkk, ordre, po_state, unit.ean, unit_i, kanal,
                             betinfo, pay_err, fee_po, gr))
         bil_year = self.bil_n
         bil_year[year] += 1
@@ -468,7 +467,7 @@ class Flows:
             bil, f"{bil};{fnr};{kind};{sup.sid};{cal.day_str[afs] if afs is not None else ''};{cal.day_str[fdag]};"
                  f"{cal.day_str[day]};{cal.day_str[due]};{fmt_cents(belob)};{valuta};{fmt_cents(belob_dkk)};{ordre};"
                  f"{ean};{dept};{kanal};{betinfo};",
-            ev, is_credit, day, due, belob_dkk, dept_i, gr if po_ok else None)
+            ev, is_credit, day, due, belob_dkk, gr if po_ok else None)
         # R10 counters and shares
         st["documents"] += 1
         st["credit_notes" if is_credit else "invoices"] += 1
@@ -632,7 +631,7 @@ class Flows:
                 st["po_line_versions"] += 1
 
     def _emit_document(self, bil: str, prefix: str, ev: list, is_credit: bool, day: int, due: int,
-                       amount_dkk: int, dept_i: int, gr) -> bool:
+                       amount_dkk: int, gr) -> bool:
         """Events (ids in time order within the document) and the document's versions, plus the
         counters of what holds at the end of the period."""
         w = self.w
