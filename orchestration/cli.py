@@ -135,14 +135,15 @@ def print_load_summary(settings: Settings) -> None:
         for source, files, rejected, rows, loaded, quarantined in conn.execute(
             """
             with latest as (
-                select * from raw.load_log where source is not null
+                select file_name, source, status from raw.load_log where source is not null
                 qualify row_number() over (partition by file_name order by load_id desc) = 1
-            )
-            select l.source, count(*), count(*) filter (where status = 'rejected'),
-                   coalesce(sum(b.rows), 0), coalesce(sum(b.rows_loaded), 0), coalesce(sum(b.rows_quarantined), 0)
-            from latest l
-            left join raw.load_log b on b.file_name = l.file_name and b.status = 'loaded'
-            group by l.source order by l.source
+            ),
+            accepted as (select * from raw.load_log where status = 'loaded')
+            select latest.source, count(*), count(*) filter (where latest.status = 'rejected'),
+                   coalesce(sum(accepted.rows), 0), coalesce(sum(accepted.rows_loaded), 0),
+                   coalesce(sum(accepted.rows_quarantined), 0)
+            from latest left join accepted using (file_name)
+            group by latest.source order by latest.source
             """
         ).fetchall():
             print(f"  {source:<20}{files:>7}{rejected:>10}{rows:>12,}{loaded:>12,}{quarantined:>13,}")

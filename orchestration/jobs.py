@@ -3,16 +3,16 @@
 from dagster import AssetKey, AssetSelection, define_asset_job
 
 from orchestration.assets.raw import RAW_GROUP
-from orchestration.partitions import monthly_partitions
 
 PERIOD_CLOSE_KEY = AssetKey(["marts", "period_close"])
+PERIOD_CLOSE_KEYS = (PERIOD_CLOSE_KEY, AssetKey(["marts", "period_close_trend"]))
 REPORT_KEY = AssetKey(["reports", "follow_up_report"])
 SERVING_KEY = AssetKey(["serving", "bi_marts"])
 
 # Load what has arrived, rebuild staging, intermediate models and marts at the as-of date, publish.
 LOAD_AND_BUILD = AssetSelection.groups(
     RAW_GROUP, "reference", "staging", "intermediate", "marts", "serving"
-) - AssetSelection.assets(PERIOD_CLOSE_KEY)
+) - AssetSelection.assets(*PERIOD_CLOSE_KEYS)
 
 load_and_build_job = define_asset_job(
     name="load_and_build",
@@ -22,15 +22,13 @@ load_and_build_job = define_asset_job(
 
 month_end_close_job = define_asset_job(
     name="month_end_close",
-    selection=LOAD_AND_BUILD | AssetSelection.assets(PERIOD_CLOSE_KEY),
-    partitions_def=monthly_partitions,
+    selection=LOAD_AND_BUILD | AssetSelection.assets(*PERIOD_CLOSE_KEYS),
     description="Load, rebuild the marts, close the month (R13: period_close partition) and publish.",
 )
 
 period_close_job = define_asset_job(
     name="period_close",
-    selection=AssetSelection.assets(PERIOD_CLOSE_KEY, SERVING_KEY),
-    partitions_def=monthly_partitions,
+    selection=AssetSelection.assets(*PERIOD_CLOSE_KEYS, SERVING_KEY),
     description="Close months (a partition or a range) from the warehouse as it is, and publish.",
 )
 

@@ -9,9 +9,11 @@ import json
 
 from dagster import AssetExecutionContext, Config
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.lib.dbt.metadata import with_table_metadata
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.settings import Settings
@@ -45,8 +47,8 @@ def dbt_vars(as_of_date: str | None) -> dict:
     name="dbt_models",
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, config: DbtBuildConfig):
     args = ["build", "--vars", json.dumps(dbt_vars(config.as_of_date))]
     if config.full_refresh:
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()
+    yield from with_table_metadata(context, dbt.cli(args, context=context).stream(), duckdb)

@@ -23,12 +23,14 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.lib.dbt.metadata import with_table_metadata
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.partitions import monthly_partitions
 from orchestration.period_close import months_between, read_close_bounds
 
-PERIOD_CLOSE_SELECT = "period_close"
+# The period close and its month-over-month trend view are built by the partitioned asset only.
+PERIOD_CLOSE_SELECT = "period_close period_close_trend"
 
 
 class PeriodCloseConfig(Config):
@@ -81,7 +83,8 @@ def period_close_models(
         "data_watermark": MetadataValue.text(str(bounds.data_watermark)),
         "forced": config.force,
     }
-    for event in dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream():
+    events = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    for event in with_table_metadata(context, events, duckdb):
         if isinstance(event, Output):
             event = event.with_metadata({**event.metadata, **summary})
         yield event

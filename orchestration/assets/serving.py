@@ -5,13 +5,12 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import WAREHOUSE_POOL
+from orchestration.jobs import PERIOD_CLOSE_KEYS
 from orchestration.serving import publish_marts
 from orchestration.settings import Settings
 
-from orchestration.jobs import PERIOD_CLOSE_KEY
-
 # Published after the marts at the as-of date and after the period close.
-MARTS_KEYS = sorted({*(k for k in dbt_models.keys if k.path[0] == "marts"), PERIOD_CLOSE_KEY}, key=lambda k: k.to_user_string())
+MARTS_KEYS = sorted({*(k for k in dbt_models.keys if k.path[0] == "marts"), *PERIOD_CLOSE_KEYS}, key=lambda k: k.to_user_string())
 
 
 @asset(

@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_rows", "_ld_dup", "_ld_q")
+_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,6 +480,7 @@ def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | No
             raise
         return res
     finally:
+        conn.execute("DROP VIEW IF EXISTS _ld_rows")
         for t in _TEMP_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {t}")
         records.drop_temp_tables(conn)
@@ -660,7 +661,8 @@ def _read_rows(
         """
     )
 
-    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks.
+    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a view (the
+    #    positional join and the checks are cheaper to repeat than to materialise).
     clean = []
     for col in source.columns:
         if col.name not in present:
@@ -675,7 +677,7 @@ def _read_rows(
     # (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _ld_rows AS
+        CREATE OR REPLACE TEMP VIEW _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
                 SELECT t._rec, t._line, t._fields, {", ".join(clean)}
@@ -701,30 +703,38 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
             f"CASE WHEN a.{_q(c.name)} IS DISTINCT FROM b.{_q(c.name)} THEN {_lit(c.name)} END"
             for c in source.columns
         ) + "], x -> x IS NOT NULL)"
+        # Narrow first (ids and lines of the accepted rows), whole rows only for the few candidates.
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_dup AS
-            WITH acc AS (
-                SELECT a._rec, a._line, {", ".join(finals)} FROM _ld_rows a WHERE NOT a._bad
-            ), ex AS (
+            WITH keys AS MATERIALIZED (
+                SELECT _rec, _line, {key} AS id FROM _ld_rows WHERE NOT _bad
+            ), ex AS MATERIALIZED (
                 SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
-                WHERE {key} IN (SELECT {key} FROM acc)
+                WHERE {key} IN (SELECT id FROM keys)
                 QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
-            ), multi AS (
-                SELECT {key}, min(_line) AS first_line FROM acc GROUP BY {key} HAVING count(*) > 1
-            ), firsts AS (
-                SELECT a.* FROM acc a JOIN multi m ON a.{key} = m.{key} AND a._line = m.first_line
-            ), cand AS (
-                SELECT a._rec, a.{key} AS id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
-                FROM acc a JOIN ex b ON a.{key} = b.{key}
+            ), multi AS MATERIALIZED (
+                SELECT id, min(_line) AS first_line FROM keys GROUP BY id HAVING count(*) > 1
+            ), cand AS MATERIALIZED (
+                SELECT k._rec, k.id, NULL::BIGINT AS first_line FROM keys k WHERE k.id IN (SELECT {key} FROM ex)
                 UNION ALL
-                SELECT a._rec, a.{key}, {diff}, {_lit(f.name)}, b._line
-                FROM acc a JOIN firsts b ON a.{key} = b.{key} AND a._line > b._line
-                WHERE a.{key} NOT IN (SELECT {key} FROM ex)
+                SELECT k._rec, k.id, m.first_line FROM keys k JOIN multi m ON k.id = m.id AND k._line > m.first_line
+                WHERE k.id NOT IN (SELECT {key} FROM ex)
+            ), crow AS MATERIALIZED (
+                SELECT a._rec, a._line, {", ".join(finals)} FROM _ld_rows a
+                WHERE a._rec IN (SELECT _rec FROM cand) OR a._line IN (SELECT first_line FROM cand)
+            ), cmp AS (
+                SELECT c._rec, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
+                FROM cand c JOIN crow a ON a._rec = c._rec JOIN ex b ON b.{key} = c.id
+                WHERE c.first_line IS NULL
+                UNION ALL
+                SELECT c._rec, c.id, {diff}, {_lit(f.name)}, b._line
+                FROM cand c JOIN crow a ON a._rec = c._rec JOIN crow b ON b._line = c.first_line
+                WHERE c.first_line IS NOT NULL
             )
             SELECT _rec AS rec, id, diff, ref_file, ref_line,
                    CASE WHEN len(diff) = 0 THEN 'duplicate' ELSE 'conflict' END AS kind
-            FROM cand
+            FROM cmp
             """
         )
     else:

@@ -173,7 +173,8 @@ _QUOTED_FIELD_AT_START = r'(^|;)"(?:[^"]|"")*("|$)'
 
 
 def _semicolons(expr: str) -> str:
-    return f"(length({expr}) - length(replace({expr}, ';', '')))"
+    # strlen counts bytes: no UTF-8 decoding, and `;` is one byte
+    return f"(strlen({expr}) - strlen(replace({expr}, ';', '')))"
 
 
 def _count_fields(expr: str) -> str:

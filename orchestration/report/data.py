@@ -131,12 +131,30 @@ def data_watermark(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date:
     return as_of
 
 
+def _period_close_relation(conn: duckdb.DuckDBPyConnection) -> str:
+    """marts.period_close, or an empty stand-in before the first month is closed (the period-close
+    asset creates the table on its first run, the marts build does not)."""
+    exists = conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'period_close' "
+        "and database_name = current_database()"
+    ).fetchone()[0]
+    if exists:
+        return "marts.period_close"
+    conn.execute(
+        "create or replace temp table no_period_close (month date, department varchar, overdue bigint, "
+        "target_overdue integer, met_overdue_target boolean, lying_13_30 bigint, target_lying_13_30 integer, "
+        "met_lying_13_30_target boolean)"
+    )
+    return "temp.no_period_close"
+
+
 def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> ReportData:
     as_of = resolve_as_of(conn, as_of)
     p = {"as_of": as_of}
+    period_close_relation = _period_close_relation(conn)
 
     latest_close_month = conn.execute(
-        "select max(month) from marts.period_close where last_day(month) <= $as_of", p
+        f"select max(month) from {period_close_relation} where last_day(month) <= $as_of", p
     ).fetchone()[0]
     supplier_year = conn.execute(
         "select max(year) from marts.supplier_errors where year <= year($as_of)", p
@@ -167,7 +185,7 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         ),
         targets as (
             select department, target_overdue, target_lying_13_30
-            from marts.period_close
+            from {period_close_relation}
             where month = $close_month
         ),
         per_department as (
@@ -259,10 +277,10 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         order by error_rate desc, documents desc, supplier_id
     """, {"year": supplier_year})
 
-    period_close = _query(conn, """
+    period_close = _query(conn, f"""
         select month, department, overdue, target_overdue, met_overdue_target,
                lying_13_30, target_lying_13_30, met_lying_13_30_target
-        from marts.period_close
+        from {period_close_relation}
         where last_day(month) <= $as_of
         order by month, department
     """, p)
