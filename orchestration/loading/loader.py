@@ -624,7 +624,7 @@ def _read_rows(
                            THEN coalesce(s.fields, nf.fields) ELSE fc.found END
                    || ' instead of {n_fields}' AS reason
             FROM fc
-            JOIN (SELECT rowid + 1 AS rec, fields FROM _ld_recs) s ON s.rec = fc.rec
+            JOIN (SELECT rec, fields FROM _ld_recs) s ON s.rec = fc.rec
             LEFT JOIN _ld_nf nf ON nf.rec = fc.rec
             UNION ALL
             SELECT rec, column_idx, column_name, reason FROM e
@@ -640,7 +640,7 @@ def _read_rows(
     # 3. Map DuckDB's good rows (file order) onto the records it did not reject.
     bad_recs = conn.execute(
         """SELECT count(*), count(*) FILTER (WHERE s.rec IS NULL OR s.empty OR s.rec < 2)
-           FROM _ld_rejrec r LEFT JOIN (SELECT rowid + 1 AS rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
+           FROM _ld_rejrec r LEFT JOIN (SELECT rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
     ).fetchone()
     n_good = conn.execute("SELECT count(*) FROM _ld_t").fetchone()[0]
     if bad_recs[1] or n_good + bad_recs[0] != recmap.n_data_records:
@@ -654,7 +654,7 @@ def _read_rows(
         """
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
         SELECT r.rec AS _rec, r.line AS _line, coalesce(r.fields, nf.fields) AS _fields
-        FROM (SELECT rowid + 1 AS rec, line, empty, fields FROM _ld_recs) r
+        FROM (SELECT rec, line, empty, fields FROM _ld_recs) r
         LEFT JOIN _ld_nf nf ON nf.rec = r.rec
         WHERE r.rec >= 2 AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
         ORDER BY r.rec

@@ -20,8 +20,8 @@ file is read a second time as physical lines and the lines are grouped into reco
    window functions over these few lines give the state after each of them, and the lines
    that continue a record are those after a line ending inside a quote, up to and including the
    next line with a quote.
-4. `_ld_recs`: the lines that are not continuations, in order: `rowid + 1` is the record
-   ordinal, equal to DuckDB's `line`.
+4. `_ld_recs`: the lines that are not continuations, in order, with `rec`, the record ordinal,
+   equal to DuckDB's `line`.
 
 No Python runs per line or per row.
 """
@@ -132,10 +132,12 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
         "CASE WHEN l IS NULL THEN 0 WHEN contains(l, '\"') THEN " + _count_fields("l")
         + " ELSE " + _semicolons("l") + " + 1 END"
     )
+    # `_ld_recs` is a view with `rec` (the record ordinal) over a table in record order, or, when
+    # no record spans lines, straight over `_ld_lines` (record = line: nothing to copy).
     if n_cont:
         conn.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _ld_recs AS
+            CREATE OR REPLACE TEMP TABLE _ld_recs_t AS
             SELECT line, empty, CASE WHEN NOT multi THEN fields END AS fields, multi FROM (
                 SELECT *, line IN (SELECT line FROM _ld_qstate WHERE ends_inside) AS multi
                 FROM (SELECT rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields FROM _ld_lines)
@@ -144,10 +146,13 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
             ORDER BY line
             """
         )
-    else:  # every line starts a record: no join, no sort
+        conn.execute("CREATE OR REPLACE TEMP VIEW _ld_recs AS SELECT rowid + 1 AS rec, * FROM _ld_recs_t")
+    else:
         conn.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ld_recs AS
-                SELECT rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields, false AS multi FROM _ld_lines"""
+            f"""CREATE OR REPLACE TEMP VIEW _ld_recs AS
+                SELECT rowid + 1 AS rec, rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields,
+                       false AS multi
+                FROM _ld_lines"""
         )
     # the fields of the records over several lines (few); beyond RAW_TEXT_MAX_LINES lines: NULL
     conn.execute("CREATE OR REPLACE TEMP TABLE _ld_nf (rec BIGINT, fields BIGINT)")
@@ -156,11 +161,11 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
             f"""
         INSERT INTO _ld_nf
         SELECT rec, CASE WHEN end_line - start_line < {RAW_TEXT_MAX_LINES} THEN {_count_fields('txt')} END AS fields
-        FROM ({_record_text_sql("(SELECT rowid + 1 AS rec FROM _ld_recs WHERE multi)")})
+        FROM ({_record_text_sql("(SELECT rec FROM _ld_recs WHERE multi)")})
         """
         )
     n_records, n_data = conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE rowid >= 1 AND NOT empty) FROM _ld_recs"
+        "SELECT count(*), count(*) FILTER (WHERE rec >= 2 AND NOT empty) FROM _ld_recs"
     ).fetchone()
     multi = n_cont and conn.execute(
         "SELECT count(*) FROM _ld_cont WHERE line - 1 NOT IN (SELECT line FROM _ld_cont)"
@@ -191,8 +196,8 @@ def _record_text_sql(wanted: str) -> str:
             SELECT DISTINCT r.rec, s.line AS start_line,
                    coalesce(nx.line - 1, (SELECT count(*) FROM _ld_lines)) AS end_line
             FROM (SELECT DISTINCT rec FROM {wanted}) r
-            JOIN (SELECT rowid + 1 AS rec, line FROM _ld_recs) s ON s.rec = r.rec
-            LEFT JOIN (SELECT rowid + 1 AS rec, line FROM _ld_recs) nx ON nx.rec = r.rec + 1
+            JOIN (SELECT rec, line FROM _ld_recs) s ON s.rec = r.rec
+            LEFT JOIN (SELECT rec, line FROM _ld_recs) nx ON nx.rec = r.rec + 1
         ), x AS (
             SELECT rec, start_line, end_line,
                    unnest(range(start_line, least(end_line, start_line + {RAW_TEXT_MAX_LINES - 1}) + 1)) AS line
@@ -225,5 +230,6 @@ def raw_text_sql(wanted: str) -> str:
 
 
 def drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_ld_lines", "_ld_qstate", "_ld_cont", "_ld_recs", "_ld_nf"):
+    conn.execute("DROP VIEW IF EXISTS _ld_recs")
+    for t in ("_ld_lines", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_nf"):
         conn.execute(f"DROP TABLE IF EXISTS {t}")
