@@ -5,21 +5,54 @@
 --     then and still in process or unpaid then (every R13 measure as of D needs one of the two).
 -- Credit notes are not here: R1-R9 do not apply to them.
 with invoices as (
-    select * from {{ ref('stg_kvantum__invoices') }}
-    where invoice_type = 'FAKTURA'
-),
-
-event_dates as (
-    select * from {{ ref('int_invoice_event_dates') }}
+    select
+        invoices.invoice_id,
+        invoices.supplier_id,
+        invoices.department,
+        invoices.received_date,
+        invoices.due_date,
+        invoices.amount_dkk,
+        invoices.po_number,
+        event_dates.first_approved_date,
+        event_dates.first_posted_date,
+        event_dates.in_process_until_date,
+        event_dates.unpaid_until_date,
+        -- in process or unpaid at D exactly when D is before the later of the two end dates
+        -- (an open end is "never"): the month ends that matter lie in [received_date, this)
+        greatest(
+            coalesce(event_dates.in_process_until_date, date '9999-12-31'),
+            coalesce(event_dates.unpaid_until_date, date '9999-12-31')
+        ) as active_until_date
+    from {{ ref('stg_kvantum__invoices') }} as invoices
+    left join {{ ref('int_invoice_event_dates') }} as event_dates
+        on invoices.invoice_id = event_dates.invoice_id
+    where invoices.invoice_type = 'FAKTURA'
 ),
 
 as_of_dates as (
     select * from {{ ref('int_as_of_dates') }}
+),
+
+pairs as (
+    -- the reporting date: every invoice received by then
+    select invoices.invoice_id, as_of_dates.as_of_date
+    from invoices
+    inner join as_of_dates
+        on invoices.received_date <= as_of_dates.as_of_date
+    where as_of_dates.is_reporting_date
+    union
+    -- month ends: only while the invoice is in process or unpaid (a range join on both sides)
+    select invoices.invoice_id, as_of_dates.as_of_date
+    from invoices
+    inner join as_of_dates
+        on invoices.received_date <= as_of_dates.as_of_date
+        and as_of_dates.as_of_date < invoices.active_until_date
+    where as_of_dates.is_month_end
 )
 
 select
-    invoices.invoice_id,
-    as_of_dates.as_of_date,
+    pairs.invoice_id,
+    pairs.as_of_date,
     as_of_dates.is_reporting_date,
     as_of_dates.is_month_end,
     invoices.supplier_id,
@@ -28,17 +61,12 @@ select
     invoices.due_date,
     invoices.amount_dkk,
     invoices.po_number,
-    event_dates.first_approved_date,
-    event_dates.first_posted_date,
-    event_dates.in_process_until_date,
-    event_dates.unpaid_until_date
-from invoices
+    invoices.first_approved_date,
+    invoices.first_posted_date,
+    invoices.in_process_until_date,
+    invoices.unpaid_until_date
+from pairs
+inner join invoices
+    on pairs.invoice_id = invoices.invoice_id
 inner join as_of_dates
-    on invoices.received_date <= as_of_dates.as_of_date
-left join event_dates
-    on invoices.invoice_id = event_dates.invoice_id
-where as_of_dates.is_reporting_date
-    or event_dates.in_process_until_date is null
-    or event_dates.in_process_until_date > as_of_dates.as_of_date
-    or event_dates.unpaid_until_date is null
-    or event_dates.unpaid_until_date > as_of_dates.as_of_date
+    on pairs.as_of_date = as_of_dates.as_of_date

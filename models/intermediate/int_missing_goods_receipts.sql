@@ -26,10 +26,15 @@ with_po as (
         and spine.supplier_id = purchase_orders.supplier_id
 ),
 
--- a range lookup as an inner join (a hash join in DuckDB), joined back on the key below
+-- a range lookup as an inner join (a hash join in DuckDB), joined back on the key below; only
+-- for invoices in process, the only ones R5 can flag
 received_by_date as (
     select with_po.invoice_id, with_po.as_of_date, receipt_history.net_received_quantity
     from with_po
+    inner join in_process
+        on with_po.invoice_id = in_process.invoice_id
+        and with_po.as_of_date = in_process.as_of_date
+        and in_process.is_in_process
     inner join receipt_history
         on with_po.po_number = receipt_history.po_number
         and receipt_history.received_from_date <= with_po.as_of_date
@@ -42,8 +47,8 @@ matched as (
         in_process.as_of_date,
         in_process.is_in_process,
         with_po.invoice_id is not null as has_po_of_supplier,
-        case when with_po.invoice_id is not null then coalesce(received_by_date.net_received_quantity, 0) end
-            as net_received_quantity
+        case when with_po.invoice_id is not null and in_process.is_in_process
+            then coalesce(received_by_date.net_received_quantity, 0) end as net_received_quantity
     from in_process
     left join with_po
         on in_process.invoice_id = with_po.invoice_id

@@ -14,14 +14,29 @@ with reporting_date as (
 ),
 
 documents as (
-    select invoices.*, reporting_date.as_of_date
+    select
+        invoices.invoice_id,
+        invoices.invoice_type,
+        invoices.supplier_id,
+        invoices.department,
+        invoices.received_date,
+        invoices.po_number,
+        invoices.payment_info,
+        reporting_date.as_of_date
     from {{ ref('stg_kvantum__invoices') }} as invoices
     inner join reporting_date
         on invoices.received_date <= reporting_date.as_of_date
 ),
 
+-- the registered details normalised once per supplier version, not once per document
 supplier_versions as (
-    select * from {{ ref('stg_kvantum__supplier_versions') }}
+    select
+        supplier_id,
+        requires_po_number,
+        {{ normalized_payment_info('registered_payment_info') }} as normalized_registered_payment_info,
+        valid_from,
+        valid_to
+    from {{ ref('stg_kvantum__supplier_versions') }}
 ),
 
 purchase_orders as (
@@ -45,7 +60,7 @@ supplier_at_receipt as (
     select
         documents.invoice_id,
         supplier_versions.requires_po_number,
-        supplier_versions.registered_payment_info
+        supplier_versions.normalized_registered_payment_info
     from documents
     inner join supplier_versions
         on documents.supplier_id = supplier_versions.supplier_id
@@ -72,7 +87,7 @@ flagged as (
                 documents.payment_info is null
                 or trim(documents.payment_info) = ''
                 or {{ normalized_payment_info('documents.payment_info') }}
-                    is distinct from {{ normalized_payment_info('supplier_at_receipt.registered_payment_info') }}
+                    is distinct from supplier_at_receipt.normalized_registered_payment_info
             ) as has_payment_info_error,
         supplier_caused_returns.invoice_id is not null as has_supplier_caused_return
     from documents
