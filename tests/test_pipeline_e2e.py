@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 
 import duckdb
 import pytest
 
 from tests.conftest import SHARED
 
-PER_MONTH, MONTHS, BAD_ROWS, SEED = 150, 8, 6, 7
+PER_MONTH, MONTHS, BAD_ROWS, SEED = 150, 6, 6, 7
+PERIOD_CLOSE_COLUMNS = "month, department, in_process, lying_13_30, lying_22_plus, overdue, overdue_amount_dkk, " \
+    "missing_goods_receipt, payment_blocked, holder_without_access, received, routed_via_ks, paid, paid_on_time, " \
+    "on_time_rate, late_interest_dkk, compensation_dkk, target_overdue, target_lying_13_30, met_overdue_target, " \
+    "met_lying_13_30_target, data_watermark"
 
 
 def marts_contract() -> dict[str, list[str]]:
@@ -44,7 +49,14 @@ def pipeline(tmp_path_factory):
             extracts="monthly", seed=SEED, bad_rows=BAD_ROWS, progress=False,
         )
         code = main(["materialize"])
-        yield {"settings": settings, "summary": summary, "materialize_code": code, "main": main}
+        # a copy of the warehouse before any close, for closing month by month later
+        monthly_copy = root / "warehouse_monthly.duckdb"
+        shutil.copy(settings.warehouse, monthly_copy)
+        close_code = main(["close", "--all"])
+        yield {
+            "settings": settings, "summary": summary, "materialize_code": code, "close_code": close_code,
+            "monthly_copy": monthly_copy, "mp": mp,
+        }
 
 
 def query(settings, sql: str, params=None):
@@ -130,3 +142,94 @@ def test_serving_file_holds_the_marts_only(pipeline):
         [(n,)] = bi.execute("select count(*) from marts.invoice_status").fetchall()
     [(m,)] = query(settings, "select count(*) from marts.invoice_status")
     assert n == m
+
+
+# ---------------------------------------------------------------------------------------------
+# The period close (R13)
+
+def close(partition_from: str, partition_to: str | None = None, force: bool = False):
+    """Run the project's `period_close` job (the same asset the UI and `rettidig close` use)."""
+    from orchestration.cli import run_job
+
+    tags = {
+        "dagster/asset_partition_range_start": partition_from,
+        "dagster/asset_partition_range_end": partition_to or partition_from,
+    }
+    return run_job("period_close", {"ops": {"period_close_models": {"config": {"force": force}}}}, tags=tags)
+
+
+def closed_rows(path, columns: str = PERIOD_CLOSE_COLUMNS):
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute(f"select {columns} from marts.period_close order by month, department").fetchall()
+
+
+def test_close_all_takes_every_closable_month_with_seven_departments(pipeline):
+    settings, summary = pipeline["settings"], pipeline["summary"]
+    assert pipeline["close_code"] == 0
+    watermark = summary.data_watermark
+    rows = query(settings, "select month, count(*), min(data_watermark), max(data_watermark) from marts.period_close group by month order by month")
+    months = [r[0] for r in rows]
+    # closable: from the first receipt month to the last month ending on or before the watermark
+    assert months[0] == dt.date(2024, 1, 1)
+    last = months[-1]
+    assert (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1) <= watermark
+    assert len(months) == (last.year - 2024) * 12 + last.month
+    assert all(n == 7 and lo == hi == watermark for _, n, lo, hi in rows)
+    # the trend view has one row per snapshot row
+    [(trend,)] = query(settings, "select count(*) from marts.period_close_trend")
+    assert trend == 7 * len(months)
+
+
+def test_closing_a_closed_month_again_keeps_it_as_reported(pipeline):
+    settings = pipeline["settings"]
+    before = closed_rows(settings.warehouse, PERIOD_CLOSE_COLUMNS + ", taken_at")
+    result = close("2024-02-01")
+    assert result.success
+    [materialization] = [
+        e.materialization for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key.to_user_string() == "marts/period_close"
+    ]
+    assert materialization.metadata["months_taken"].value == []
+    assert materialization.metadata["months_kept_as_reported"].value == ["2024-02"]
+    assert closed_rows(settings.warehouse, PERIOD_CLOSE_COLUMNS + ", taken_at") == before
+
+
+def test_force_takes_the_month_again(pipeline):
+    settings = pipeline["settings"]
+    taken_at = dict(query(settings, "select department, taken_at from marts.period_close where month = '2024-03-01'"))
+    others = query(settings, "select * from marts.period_close where month <> '2024-03-01' order by month, department")
+    result = close("2024-03-01", force=True)
+    assert result.success
+    again = dict(query(settings, "select department, taken_at from marts.period_close where month = '2024-03-01'"))
+    assert set(again) == set(taken_at) and all(again[d] > taken_at[d] for d in again)
+    # the other months are untouched
+    assert query(settings, "select * from marts.period_close where month <> '2024-03-01' order by month, department") == others
+
+
+def test_a_month_ending_after_the_watermark_is_refused(pipeline):
+    summary = pipeline["summary"]
+    from orchestration.period_close import month_end
+
+    # the first month that ends after the watermark
+    open_month = (summary.data_watermark + dt.timedelta(days=1)).replace(day=1)
+    assert month_end(open_month) > summary.data_watermark
+    result = close(open_month.isoformat())
+    assert not result.success
+    from orchestration.cli import run_problems
+
+    [problem] = [p for p in run_problems(result) if "period_close_models" in p]
+    assert f"Cannot close {open_month:%Y-%m}" in problem and "after the data watermark" in problem
+
+
+def test_backfill_in_one_run_equals_closing_month_by_month(pipeline):
+    settings, mp = pipeline["settings"], pipeline["mp"]
+    backfilled = closed_rows(settings.warehouse)
+    months = sorted({row[0] for row in backfilled})
+    mp.setenv("RETTIDIG_WAREHOUSE", str(pipeline["monthly_copy"]))
+    try:
+        for month in months:
+            assert close(month.isoformat()).success
+        month_by_month = closed_rows(pipeline["monthly_copy"])
+    finally:
+        mp.setenv("RETTIDIG_WAREHOUSE", str(settings.warehouse))
+    assert month_by_month == backfilled
