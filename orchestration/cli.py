@@ -183,6 +183,33 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     return report_problems(result)
 
 
+def unloaded_files(settings: Settings) -> list[str]:
+    """Export files in the drop folder whose exact bytes the warehouse has not loaded yet."""
+    import hashlib
+
+    import duckdb
+
+    from orchestration.loading.loader import scan_drop_folder
+
+    files = [f.path for fs in scan_drop_folder(settings.exports_dir).files.values() for f in fs]
+    if not settings.warehouse.exists():
+        return [p.name for p in files]
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        try:
+            loaded = set(conn.execute("select file_name, sha256 from raw.load_log where status = 'loaded'").fetchall())
+        except duckdb.CatalogException:
+            return [p.name for p in files]
+
+    def sha256(path: Path) -> str:
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    return [p.name for p in files if (p.name, sha256(p)) not in loaded]
+
+
 def cmd_close(args: argparse.Namespace) -> int:
     """Load what has arrived, rebuild, then close months through the `period_close` asset."""
     import duckdb
@@ -190,12 +217,14 @@ def cmd_close(args: argparse.Namespace) -> int:
     from orchestration.period_close import read_close_bounds
 
     settings = _settings(args)
-    if settings.exports_dir.is_dir():
+    arrived = unloaded_files(settings) if settings.exports_dir.is_dir() else []
+    if arrived:
+        print(f"{len(arrived)} new export file(s) in the drop folder: loading and rebuilding the marts first.")
         code = report_problems(run_load_and_build(settings))
         if code:
             return code
     else:
-        print(f"No drop folder at {settings.exports_dir}: closing from the warehouse as it is.")
+        print("Nothing new in the drop folder: closing from the warehouse as it is.")
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         bounds = read_close_bounds(conn)
     if args.month:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import SHARED
 
-PER_MONTH, MONTHS, BAD_ROWS, SEED = 150, 6, 6, 7
+PER_MONTH, MONTHS, BAD_ROWS, SEED = 150, 5, 6, 7
 PERIOD_CLOSE_COLUMNS = "month, department, in_process, lying_13_30, lying_22_plus, overdue, overdue_amount_dkk, " \
     "missing_goods_receipt, payment_blocked, holder_without_access, received, routed_via_ks, paid, paid_on_time, " \
     "on_time_rate, late_interest_dkk, compensation_dkk, target_overdue, target_lying_13_30, met_overdue_target, " \
@@ -223,8 +223,9 @@ def test_a_month_ending_after_the_watermark_is_refused(pipeline):
 
 def test_backfill_in_one_run_equals_closing_month_by_month(pipeline):
     settings, mp = pipeline["settings"], pipeline["mp"]
-    backfilled = closed_rows(settings.warehouse)
-    months = sorted({row[0] for row in backfilled})
+    # the first two months, closed one run each, against the same months of the one-run backfill
+    months = sorted({row[0] for row in closed_rows(settings.warehouse)})[:2]
+    backfilled = [row for row in closed_rows(settings.warehouse) if row[0] in months]
     mp.setenv("RETTIDIG_WAREHOUSE", str(pipeline["monthly_copy"]))
     try:
         for month in months:
@@ -233,3 +234,36 @@ def test_backfill_in_one_run_equals_closing_month_by_month(pipeline):
     finally:
         mp.setenv("RETTIDIG_WAREHOUSE", str(settings.warehouse))
     assert month_by_month == backfilled
+
+
+# ---------------------------------------------------------------------------------------------
+# The follow-up report, through its Dagster asset, from the marts just built
+
+def test_report_asset_writes_workbook_and_page_matching_the_marts(pipeline):
+    from dagster import DagsterInstance
+    from openpyxl import load_workbook
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import REPORT_KEY
+
+    settings = pipeline["settings"]
+    job = defs.resolve_job_def("follow_up_report")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, asset_selection=[REPORT_KEY])
+    assert result.success
+    [(as_of,)] = query(settings, "select distinct as_of_date from marts.invoice_status")
+    folder = settings.reports_dir / as_of.isoformat()
+    workbook = load_workbook(folder / f"opfoelgningsrapport_{as_of.isoformat()}.xlsx")
+    expected = {
+        "Eskaleringsliste": "select count(*) from marts.escalation_list",
+        "Manglende varemodtagelse": "select count(*) from marts.invoice_status where has_missing_goods_receipt",
+        "Betalingsspærre": "select count(*) from marts.invoice_status where has_payment_block",
+        "Forfaldne fakturaer": "select count(*) from marts.invoice_status where is_overdue",
+    }
+    rows = result.asset_materializations_for_node("reports__follow_up_report")[0].metadata["rows_per_sheet"].value
+    for sheet, sql in expected.items():
+        [(n,)] = query(settings, sql)
+        assert rows[sheet] == n, sheet
+        assert sheet in workbook.sheetnames
+    html = (folder / f"opfoelgningsrapport_{as_of.isoformat()}.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "personoplysninger" in html
