@@ -58,6 +58,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         bad_rows=args.bad_rows,
         progress=not args.quiet,
+        overwrite=args.overwrite,
     )
     print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False, default=str))
     return 0
@@ -346,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--bad-rows", type=int, default=0, help="inject this many bad rows (for trying the quarantine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--overwrite", action="store_true", help="replace export files already in --out")
     p.set_defaults(func=cmd_generate)
 
     def add_locations(p: argparse.ArgumentParser) -> None:
