@@ -620,8 +620,8 @@ def _read_rows(
             -- stops at the first non-empty extra field.
             SELECT fc.rec, fc.column_idx, NULL::VARCHAR AS column_name,
                    'wrong number of fields: '
-                   || CASE WHEN coalesce(s.fields, nf.fields) <> {n_fields}
-                           THEN coalesce(s.fields, nf.fields) ELSE fc.found END
+                   || CASE WHEN {records.fields_sql('s')} <> {n_fields}
+                           THEN {records.fields_sql('s')} ELSE fc.found END
                    || ' instead of {n_fields}' AS reason
             FROM fc
             JOIN (SELECT rec, fields FROM _ld_recs) s ON s.rec = fc.rec
@@ -651,9 +651,9 @@ def _read_rows(
             f"this with the file (see docs/loading.md)"
         )
     conn.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
-        SELECT r.rec AS _rec, r.line AS _line, coalesce(r.fields, nf.fields) AS _fields
+        SELECT r.rec AS _rec, r.line AS _line, {records.fields_sql('r')} AS _fields
         FROM (SELECT rec, line, empty, fields FROM _ld_recs) r
         LEFT JOIN _ld_nf nf ON nf.rec = r.rec
         WHERE r.rec >= 2 AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)

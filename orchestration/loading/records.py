@@ -21,7 +21,9 @@ file is read a second time as physical lines and the lines are grouped into reco
    that continue a record are those after a line ending inside a quote, up to and including the
    next line with a quote.
 4. `_ld_recs`: the lines that are not continuations, in order, with `rec`, the record ordinal,
-   equal to DuckDB's `line`.
+   equal to DuckDB's `line`, and the record's number of fields. `_ld_contrec` gives each
+   continuation line its record (an ASOF join on the few records over several lines), from which
+   a record's raw text is its start line and its continuation lines.
 
 No Python runs per line or per row.
 """
@@ -66,7 +68,7 @@ class RecordMap:
 
 
 def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
-    """Create temp tables `_ld_lines` (physical lines) and `_ld_recs` (record start lines)."""
+    """Create the temp tables and views `_ld_lines`, `_ld_recs`, `_ld_contrec`, `_ld_nf`."""
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_lines AS
@@ -79,7 +81,8 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
     n_lines, n_quoted = conn.execute(
         """SELECT count(*), count(*) FILTER (WHERE contains(l, '"')) FROM _ld_lines"""
     ).fetchone()
-    # Lines with a quote that change the state (anything but identity), and the state after each.
+
+    # The lines with a quote that change the state (anything but identity), the state after each.
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _ld_qstate (line BIGINT, ends_inside BOOLEAN, next_line BIGINT)"
     )
@@ -87,19 +90,17 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
         conn.execute(
             f"""
             INSERT INTO _ld_qstate
-            WITH f AS (
+            WITH f AS MATERIALIZED (
                 SELECT line,
                        regexp_full_match(l, {_lit(RE_OUT_TO_IN)})::INT AS o,
                        (regexp_full_match(l, {_lit(RE_IN_TO_IN_1)})
                         OR regexp_full_match(l, {_lit(RE_IN_TO_IN_2)}))::INT AS i
                 FROM (SELECT rowid + 1 AS line, l FROM _ld_lines WHERE contains(l, '"'))
-            ), g AS (
-                SELECT * FROM f WHERE NOT (o = 0 AND i = 1)
             ), s AS (
                 SELECT line, o, i,
                        sum(CASE WHEN o = 1 AND i = 0 THEN 1 ELSE 0 END)
                            OVER (ORDER BY line ROWS UNBOUNDED PRECEDING) AS swaps
-                FROM g
+                FROM f WHERE NOT (o = 0 AND i = 1)
             ), k AS (
                 SELECT line, swaps,
                        max(CASE WHEN o = i THEN line * 2 + (o + swaps) % 2 END)
@@ -112,6 +113,7 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
             FROM k
             """
         )
+    # Continuation lines: after a line ending inside a quote, up to the next line with a quote.
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_cont AS
@@ -123,63 +125,74 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_path: Path) -> RecordMap:
         conn.execute("SELECT coalesce(arg_max(ends_inside, line), false) FROM _ld_qstate").fetchone()[0]
     )
     n_cont = conn.execute("SELECT count(*) FROM _ld_cont").fetchone()[0]
-    # Per record: its start line, whether it is an empty line, whether it runs over more lines,
-    # and its number of fields when it does not. DuckDB does not count fields for us: it accepts
-    # extra empty fields at the end of a row silently (`a;b;c;;`), and its "Found:" in rejects
-    # stops at the first non-empty extra field. Without quotes, fields = `;` + 1; with quotes, the
-    # quoted fields are cut out first (a quote opens a field only at its start, as DuckDB reads it).
+
+    # Records: the other lines, in order. The field count is that of the start line; _ld_nf
+    # corrects it for the records over several lines. DuckDB does not count fields for us: it
+    # accepts extra empty fields at the end of a row silently (`a;b;c;;`), and its "Found:" in
+    # rejects stops at the first non-empty extra field. Without quotes, fields = `;` + 1; with
+    # quotes, the quoted fields are cut out first (a quote opens a field only at its start).
     fields = (
         "CASE WHEN l IS NULL THEN 0 WHEN contains(l, '\"') THEN " + _count_fields("l")
-        + " ELSE " + _semicolons("l") + " + 1 END"
+        + " ELSE len(string_split(l, ';')) END"
     )
-    # `_ld_recs` is a view with `rec` (the record ordinal) over a table in record order, or, when
-    # no record spans lines, straight over `_ld_lines` (record = line: nothing to copy).
     if n_cont:
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_recs_t AS
-            SELECT line, empty, CASE WHEN NOT multi THEN fields END AS fields, multi FROM (
-                SELECT *, line IN (SELECT line FROM _ld_qstate WHERE ends_inside) AS multi
-                FROM (SELECT rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields FROM _ld_lines)
-                WHERE line NOT IN (SELECT line FROM _ld_cont)
-            )
+            SELECT line, l IS NULL AS empty, {fields} AS fields
+            FROM (SELECT rowid + 1 AS line, l FROM _ld_lines)
+            WHERE line NOT IN (SELECT line FROM _ld_cont)
             ORDER BY line
             """
         )
         conn.execute("CREATE OR REPLACE TEMP VIEW _ld_recs AS SELECT rowid + 1 AS rec, * FROM _ld_recs_t")
-    else:
+    else:  # no record spans lines: record = line, nothing to copy
         conn.execute(
             f"""CREATE OR REPLACE TEMP VIEW _ld_recs AS
-                SELECT rowid + 1 AS rec, rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields,
-                       false AS multi
+                SELECT rowid + 1 AS rec, rowid + 1 AS line, l IS NULL AS empty, {fields} AS fields
                 FROM _ld_lines"""
         )
-    # the fields of the records over several lines (few); beyond RAW_TEXT_MAX_LINES lines: NULL
-    conn.execute("CREATE OR REPLACE TEMP TABLE _ld_nf (rec BIGINT, fields BIGINT)")
-    if n_cont:
-        conn.execute(
-            f"""
-        INSERT INTO _ld_nf
-        SELECT rec, CASE WHEN end_line - start_line < {RAW_TEXT_MAX_LINES} THEN {_count_fields('txt')} END AS fields
-        FROM ({_record_text_sql("(SELECT rec FROM _ld_recs WHERE multi)")})
+    # Each continuation line's record: the last record starting before it.
+    conn.execute(
         """
+        CREATE OR REPLACE TEMP TABLE _ld_contrec AS
+        WITH starts AS (
+            SELECT rec, line FROM _ld_recs
+            WHERE line IN (SELECT line FROM _ld_qstate WHERE ends_inside)
         )
+        SELECT c.line, s.rec FROM _ld_cont c ASOF JOIN starts s ON c.line > s.line
+        """
+    )
+    # The field count of the records over several lines: the `;` outside quotes on each of their
+    # lines, added up. The start line starts outside a quoted field; a continuation line starts
+    # inside one, so its text up to the closing quote (a `"` not followed by another) is skipped.
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ld_nf AS
+        WITH m AS (
+            SELECT rec, line, false AS inside FROM _ld_recs
+            WHERE rec IN (SELECT rec FROM _ld_contrec)
+            UNION ALL
+            SELECT rec, line, true FROM _ld_contrec
+        ), t AS (
+            SELECT m.rec, CASE WHEN m.inside THEN regexp_extract(l.l, {_lit(_REST_AFTER_CLOSING_QUOTE)}, 1)
+                               ELSE l.l END AS rest
+            FROM m JOIN (SELECT rowid + 1 AS line, l FROM _ld_lines) l ON l.line = m.line
+        )
+        SELECT rec, 1 + sum(coalesce({_count_fields('rest')} - 1, 0)) AS fields FROM t GROUP BY rec
+        """
+    )
     n_records, n_data = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE rec >= 2 AND NOT empty) FROM _ld_recs"
     ).fetchone()
-    multi = n_cont and conn.execute(
-        "SELECT count(*) FROM _ld_cont WHERE line - 1 NOT IN (SELECT line FROM _ld_cont)"
-    ).fetchone()[0]
+    multi = conn.execute("SELECT count(DISTINCT rec) FROM _ld_contrec").fetchone()[0]
     return RecordMap(n_lines, n_records, n_data, multi, ends_in_quote)
 
 
 # A quoted field at the start of a field, up to its closing quote (or the end of the text).
 _QUOTED_FIELD_AT_START = r'(^|;)"(?:[^"]|"")*("|$)'
-
-
-def _semicolons(expr: str) -> str:
-    # strlen counts bytes: no UTF-8 decoding, and `;` is one byte
-    return f"(strlen({expr}) - strlen(replace({expr}, ';', '')))"
+# In a line that starts inside a quoted field: what follows the closing quote ('' if none).
+_REST_AFTER_CLOSING_QUOTE = r'^(?:[^"]|"")*"([^"].*)?$'
 
 
 def _count_fields(expr: str) -> str:
@@ -188,25 +201,29 @@ def _count_fields(expr: str) -> str:
     return f"len(string_split({stripped}, ';'))"
 
 
+def fields_sql(recs: str) -> str:
+    """SQL: the field count of a record, given `recs` (a row of `_ld_recs`) left-joined with
+    `_ld_nf` as `nf` on `rec`."""
+    return f"coalesce(nf.fields, {recs}.fields)"
+
+
 def _record_text_sql(wanted: str) -> str:
     """SQL giving (rec, start_line, end_line, txt) for the records listed in `wanted` (column
     `rec`): the record's physical lines joined by LF, at most RAW_TEXT_MAX_LINES of them."""
     return f"""
         WITH w AS (
-            SELECT DISTINCT r.rec, s.line AS start_line,
-                   coalesce(nx.line - 1, (SELECT count(*) FROM _ld_lines)) AS end_line
-            FROM (SELECT DISTINCT rec FROM {wanted}) r
-            JOIN (SELECT rec, line FROM _ld_recs) s ON s.rec = r.rec
-            LEFT JOIN (SELECT rec, line FROM _ld_recs) nx ON nx.rec = r.rec + 1
-        ), x AS (
-            SELECT rec, start_line, end_line,
-                   unnest(range(start_line, least(end_line, start_line + {RAW_TEXT_MAX_LINES - 1}) + 1)) AS line
-            FROM w
+            SELECT s.rec, s.line AS start_line
+            FROM (SELECT DISTINCT rec FROM {wanted}) r JOIN _ld_recs s ON s.rec = r.rec
+        ), members AS (
+            SELECT rec, start_line, start_line AS line FROM w
+            UNION ALL
+            SELECT w.rec, w.start_line, c.line FROM w JOIN _ld_contrec c ON c.rec = w.rec
         )
-        SELECT x.rec, any_value(x.start_line) AS start_line, any_value(x.end_line) AS end_line,
-               string_agg(coalesce(l.l, ''), chr(10) ORDER BY x.line) AS txt
-        FROM x JOIN (SELECT rowid + 1 AS line, l FROM _ld_lines) l ON l.line = x.line
-        GROUP BY x.rec
+        SELECT m.rec, any_value(m.start_line) AS start_line, max(m.line) AS end_line,
+               string_agg(coalesce(l.l, ''), chr(10) ORDER BY m.line)
+                   FILTER (WHERE m.line - m.start_line < {RAW_TEXT_MAX_LINES}) AS txt
+        FROM members m JOIN (SELECT rowid + 1 AS line, l FROM _ld_lines) l ON l.line = m.line
+        GROUP BY m.rec
     """
 
 
@@ -231,5 +248,5 @@ def raw_text_sql(wanted: str) -> str:
 
 def drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("DROP VIEW IF EXISTS _ld_recs")
-    for t in ("_ld_lines", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_nf"):
+    for t in ("_ld_lines", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_contrec", "_ld_nf"):
         conn.execute(f"DROP TABLE IF EXISTS {t}")
