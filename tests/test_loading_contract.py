@@ -574,6 +574,17 @@ def test_misspelt_required_column_gets_a_hint(conn, drop):
     assert "Linjenummer (the header has 'linjenummer': names must be written exactly as in the contract)" in r.error
 
 
+def test_misspelt_optional_column_reads_as_null_with_a_hint(conn, drop):
+    put(drop, "varemodtagelser_20250301.csv", f"{VM[:-len('Registreret_af')]}registreret_af\nVM-1;IO-1;1;12-02-2025;40;AB12\n")
+    r = load_one(conn, drop, "varemodtagelser")
+    assert (r.status, r.rows_loaded) == ("loaded", 1)
+    assert r.warnings == [
+        "varemodtagelser_20250301.csv: optional column Registreret_af is missing; it reads as empty (NULL)",
+        "varemodtagelser_20250301.csv: unknown column 'registreret_af' is ignored (did you mean Registreret_af? "
+        "names must be written exactly as in the contract)",
+    ]
+
+
 def test_header_only_file_loads_zero_rows(conn, drop):
     put(drop, "varemodtagelser_20250301.csv", f"{VM}\r\n")
     r = load_one(conn, drop, "varemodtagelser")
@@ -946,3 +957,65 @@ def test_results_as_dict(conn, drop):
     assert (f["file_name"], f["extract_date"], f["status"], f["encoding"]) == (
         "varemodtagelser_20250301.csv", "2025-03-01", "loaded", "utf-8"
     )
+
+
+def test_a_failure_inside_the_file_transaction_leaves_nothing(conn, drop, monkeypatch):
+    import orchestration.loading.loader as loader
+
+    put(drop, "varemodtagelser_20250301.csv", f"{VM}\nVM-1;IO-1;1;12-02-2025;40;AB12\nVM-2;IO-1;1;bad;40;AB12\n")
+
+    def broken_log(conn, r):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "_log", broken_log)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_source(conn, drop, "varemodtagelser")
+    monkeypatch.undo()
+    assert conn.execute("SELECT count(*) FROM raw.varemodtagelser").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM raw.quarantine").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM raw.load_log").fetchone() == (0,)
+    # and the file loads normally afterwards
+    assert load_one(conn, drop, "varemodtagelser").rows_quarantined == 1
+
+
+def test_connection_without_insertion_order_still_maps_lines(conn, drop):
+    conn.execute("SET preserve_insertion_order = false")
+    put(drop, "varemodtagelser_20250301.csv",
+        f"{VM}\n" + "".join(f"VM-{i};IO-1;1;12-02-2025;{i};AB12\n" for i in range(1, 2001)))
+    load_one(conn, drop, "varemodtagelser")
+    assert conn.execute(
+        'SELECT count(*) FROM raw.varemodtagelser WHERE "Varemodtagelses_id" <> \'VM-\' || (_line - 1)'
+    ).fetchone() == (0,)
+    # the connection's setting is left as it was
+    assert conn.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (False,)
+
+
+def test_a_lone_carriage_return_counts_as_a_line_break(conn, drop):
+    put(drop, "varemodtagelser_20250301.csv",
+        f"{VM}\nVM-1;IO-1;1;12-02-2025;40;\"a\rb\"\nVM-2;IO-1;2;12-02-2025;40;AB12\n")
+    load_one(conn, drop, "varemodtagelser")
+    assert conn.execute(
+        'SELECT "Varemodtagelses_id", "Registreret_af", _line FROM raw.varemodtagelser ORDER BY _line'
+    ).fetchall() == [("VM-1", "a\nb", 2), ("VM-2", "AB12", 4)]
+
+
+def test_line_numbers_in_a_file_read_in_parallel(conn, drop):
+    # ~45 MB: more than one DuckDB CSV buffer (32 MB), so the reader splits the file between
+    # threads; multi-line records, empty lines and bad rows throughout
+    n = 600_000
+    parts, expected_good, expected_bad, line = [FH + "\r\n"], [], [], 2
+    for i in range(n):
+        if i % 997 == 0:
+            parts.append("\r\n")
+            line += 1
+        comment = '"first; line\r\nsecond ""line"""' if i % 101 == 0 else ("5\" rør" if i % 103 == 0 else "")
+        when = "31-02-2025 06:12:00" if i % 1009 == 0 else "14-02-2025 06:12:00"
+        parts.append(f"H-{i:07d};K-{i // 5:06d};{when};GODKENDT;AB12;;;{comment}\r\n")
+        (expected_bad if i % 1009 == 0 else expected_good).append((f"H-{i:07d}", line))
+        line += 2 if i % 101 == 0 else 1
+    put(drop, "fakturahaendelser_20250301.csv", "".join(parts))
+    r = load_one(conn, drop, "fakturahaendelser")
+    assert (r.rows, r.rows_loaded, r.rows_quarantined) == (n, len(expected_good), len(expected_bad))
+    got = conn.execute('SELECT "Hændelses_id", _line FROM raw.fakturahaendelser ORDER BY _line').fetchall()
+    assert got == expected_good
+    assert conn.execute("SELECT line FROM raw.quarantine ORDER BY line").fetchall() == [(ln,) for _, ln in expected_bad]

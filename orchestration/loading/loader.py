@@ -527,9 +527,11 @@ def _header_columns(f: DropFile, info: FileBytes, read_path: Path, res: FileLoad
         )
     for c in missing:
         res.warnings.append(f"{f.name}: optional column {c.name} is missing; it reads as empty (NULL)")
-    for i, n in enumerate(unknown):
+    for n in unknown:
         shown = repr(n) if n else f"(unnamed, position {header.index(n) + 1})"
-        res.warnings.append(f"{f.name}: unknown column {shown} is ignored")
+        near = [c for c in source.column_names if n.strip().casefold() == c.casefold()]
+        also = f" (did you mean {near[0]}? names must be written exactly as in the contract)" if near else ""
+        res.warnings.append(f"{f.name}: unknown column {shown} is ignored{also}")
     return [(n, source.column(n) if n in source.column_names else None) for n in header]
 
 
