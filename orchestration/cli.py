@@ -38,11 +38,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 def prepare_dbt_manifest(force: bool = False) -> Path:
     """Parse the dbt project into target/manifest.json, which dagster-dbt reads (`dbt parse`)."""
     from orchestration.lib.dbt.project import dbt_project
+    from orchestration.settings import PROJECT_ROOT
 
-    if force or not dbt_project.manifest_path.exists():
+    manifest = dbt_project.manifest_path
+    if not force and manifest.exists():
+        # stale when any model, seed, macro or dbt setting changed since the last parse
+        sources = [PROJECT_ROOT / "models", PROJECT_ROOT / "seeds", dbt_project.project_dir / "macros",
+                   dbt_project.project_dir / "tests", dbt_project.project_dir / "snapshots"]
+        newest = max(
+            [p.stat().st_mtime for folder in sources if folder.exists() for p in folder.rglob("*") if p.is_file()]
+            + [(dbt_project.project_dir / name).stat().st_mtime for name in ("dbt_project.yml", "profiles.yml")]
+        )
+        force = newest > manifest.stat().st_mtime
+    if force or not manifest.exists():
         print("Preparing the dbt manifest (dbt parse) ...", file=sys.stderr)
         dbt_project.preparer.prepare(dbt_project)
-    return dbt_project.manifest_path
+    return manifest
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +75,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(name: str, run_config: dict | None = None, tags: dict | None = None, partition_key: str | None = None):
+def run_job(name: str, run_config: dict | None = None, tags: dict | None = None, partition_key: str | None = None,
+            asset_selection: list | None = None):
     """Execute one of the project's Dagster jobs in-process on the project's Dagster instance
     (DAGSTER_HOME), so the run shows in the UI's run history."""
     prepare_dbt_manifest()
@@ -75,7 +87,8 @@ def run_job(name: str, run_config: dict | None = None, tags: dict | None = None,
     job = defs.resolve_job_def(name)
     with DagsterInstance.get() as instance:
         return job.execute_in_process(
-            instance=instance, run_config=run_config or {}, tags=tags, partition_key=partition_key, raise_on_error=False
+            instance=instance, run_config=run_config or {}, tags=tags, partition_key=partition_key,
+            asset_selection=asset_selection, raise_on_error=False,
         )
 
 
@@ -124,7 +137,12 @@ def failed_checks(result) -> list[str]:
 def print_load_summary(settings: Settings) -> None:
     import duckdb
 
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+    try:
+        conn = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.IOException as exc:
+        print(f"(No load summary: the warehouse is busy: {exc})")
+        return
+    with conn:
         has_log = conn.execute(
             "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_log'"
         ).fetchone()[0]
@@ -268,13 +286,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         }
     result = run_job("follow_up_report", run_config)
     code = report_problems(result)
-    if code == 0:
-        for event in result.get_asset_materialization_events():
-            metadata = event.materialization.metadata
-            if "workbook" in metadata:
-                print(f"Workbook: {metadata['workbook'].value}\nHTML:     {metadata['html'].value}")
+    print_report_paths(result)
     del settings
     return code
+
+
+def print_report_paths(result) -> None:
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        if "workbook" in metadata:
+            print(f"Report workbook: {metadata['workbook'].value}\nReport page:     {metadata['html'].value}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -297,8 +318,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
             bad_rows=DEMO_BAD_ROWS,
             progress=True,
         )
-    args.exports, args.warehouse = None, None
-    return cmd_materialize(args)
+    args.exports, args.warehouse, args.serving = None, None, None
+    code = cmd_materialize(args)
+    if code:
+        return code
+    print("\nClosing every closable month (period_close) ...")
+    code = cmd_close(argparse.Namespace(exports=None, warehouse=None, serving=None, month=None, all=True, force=False))
+    if code:
+        return code
+    print("\nWriting the follow-up report ...")
+    from orchestration.jobs import REPORT_KEY
+
+    result = run_job("follow_up_report", asset_selection=[REPORT_KEY])
+    code = report_problems(result)
+    print_report_paths(result)
+    print(
+        f"\nDone. Warehouse {settings.warehouse}; BI file {settings.serving}; reports under {settings.reports_dir}."
+        "\nOpen the Dagster UI with `.venv/bin/rettidig ui` (http://127.0.0.1:3000)."
+    )
+    return code
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

@@ -267,3 +267,11 @@ def test_report_asset_writes_workbook_and_page_matching_the_marts(pipeline):
         assert sheet in workbook.sheetnames
     html = (folder / f"opfoelgningsrapport_{as_of.isoformat()}.html").read_text(encoding="utf-8")
     assert "<svg" in html and "personoplysninger" in html
+
+
+def test_status_disagreements_between_fakturaer_and_events_are_counted(pipeline):
+    """The generator lets a known number of invoices' `fakturaer` status lag their events; the
+    data-quality model finds exactly those (RULES.md: the events win, the disagreement is counted)."""
+    settings, summary = pipeline["settings"], pipeline["summary"]
+    [(n,)] = query(settings, "select count(*) from intermediate.int_invoice_status_disagreements")
+    assert n == summary.status_disagreements

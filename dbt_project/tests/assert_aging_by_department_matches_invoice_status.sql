@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'aging_by_department'}}}) }}
 -- Cross-mart invariant (R1-R3): aging_by_department adds up the invoices in process of
 -- invoice_status at the same date, per department and bucket: counts, amounts and overdue counts.
 -- Fails with one row per group where the two disagree.

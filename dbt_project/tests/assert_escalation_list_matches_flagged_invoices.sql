@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'escalation_list'}}}) }}
 -- Cross-mart invariant (R4): escalation_list holds exactly the invoices flagged
 -- is_escalation_candidate in invoice_status, with the same holder, next approver and days lying.
 select *

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'invoice_status'}}}) }}
 -- MARTS.md: user names and payment details never appear in schema marts. Fails with any marts
 -- column that carries them under their export or staging names (users appear by Bruger_id only).
 select table_name, column_name

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'period_close'}}}) }}
 -- R13: every closed month has one row for each of the seven departments (seed departments),
 -- and no month is closed before the data watermark reached its last day.
 with closed_months as (

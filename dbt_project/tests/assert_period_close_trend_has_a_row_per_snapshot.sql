@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'period_close_trend'}}}) }}
 -- R13 / initiative 8: the trend view shows each period-close row once.
 select
     (select count(*) from {{ ref('period_close') }})       as snapshot_rows,
