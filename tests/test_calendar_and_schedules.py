@@ -42,7 +42,12 @@ def test_nth_bank_day_around_easter_christmas_and_new_year():
 def _tick(schedule, when: dt.datetime):
     from zoneinfo import ZoneInfo
 
-    context = build_schedule_context(scheduled_execution_time=when.replace(tzinfo=ZoneInfo("Europe/Copenhagen")))
+    from orchestration.definitions import defs
+
+    context = build_schedule_context(
+        scheduled_execution_time=when.replace(tzinfo=ZoneInfo("Europe/Copenhagen")),
+        repository_def=defs.get_repository_def(),
+    )
     return list(schedule.evaluate_tick(context).run_requests or [])
 
 
