@@ -488,7 +488,9 @@ def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | No
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _header_columns(f: DropFile, info: FileBytes, read_path: Path, res: FileLoadResult) -> list[tuple[str, Column | None]]:
+def _header_columns(
+    f: DropFile, info: FileBytes, read_path: Path, res: FileLoadResult
+) -> list[tuple[str, Column | None]]:
     """The file's columns in file order: (name, contract column or None for an unknown one)."""
     if info.has_nul:
         raise _Rejected(
@@ -757,7 +759,8 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
         FROM (
             SELECT _rec,
                    CASE WHEN _bad_fields
-                        THEN [{{'c': NULL::VARCHAR, 'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
+                        THEN [{{'c': NULL::VARCHAR,
+                                'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
                         ELSE {problems} END AS p
             FROM _ld_rows WHERE _bad
         )
