@@ -70,7 +70,7 @@ def _raw_asset(source: str) -> AssetsDefinition:
             else:
                 context.log.info(line)
             for warning in f.warnings:
-                context.log.warning(f"{f.file_name}: {warning}")
+                context.log.warning(warning)
         files = result.files
         return MaterializeResult(
             metadata={
