@@ -275,7 +275,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     if args.out:
         os.environ["RETTIDIG_REPORTS_DIR"] = str(Path(args.out).resolve())
-    settings = _settings(args)
+    _settings(args)
     run_config = {}
     if args.as_of:
         run_config = {
@@ -287,7 +287,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     result = run_job("follow_up_report", run_config)
     code = report_problems(result)
     print_report_paths(result)
-    del settings
     return code
 
 
@@ -364,10 +363,9 @@ def cmd_bank_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    _settings(args)  # resolves the defaults into the environment
     for name, meaning in ENVIRONMENT.items():
         print(f"{name}={os.environ.get(name, '')}\n    {meaning}")
-    del settings
     return 0
 
 
