@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -22,19 +21,27 @@ HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 
 
+# Each phase reports its own peak resident memory, and that of the processes it started (dbt), at exit.
+PEAK_PROBE = (
+    "import atexit, resource, sys\n"
+    "atexit.register(lambda: print('PEAK_RSS_KIB', max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr))\n"
+)
+
+
 def run_phase(name: str, code: str, env: dict | None = None) -> dict:
     """Run `code` in a fresh Python process; return wall seconds and its peak RSS (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-c", code], env={**os.environ, **(env or {})}, text=True, capture_output=True)
+    proc = subprocess.run(
+        [PYTHON, "-c", PEAK_PROBE + code], env={**os.environ, **(env or {})}, text=True, capture_output=True
+    )
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-5000:])
         raise SystemExit(f"benchmark phase {name} failed")
-    # ru_maxrss of children is the max over all children so far: report it only when it grew.
-    result = {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_kib / 1024, 1) if peak_kib > before else None}
-    print(f"{name:<28}{result['seconds']:>10.1f} s   peak {result['peak_rss_mib'] or '<= earlier'} MiB", flush=True)
+    peak_kib = max(int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KIB"))
+    result = {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_kib / 1024, 1)}
+    print(f"{name:<28}{result['seconds']:>10.1f} s   peak {result['peak_rss_mib']:,.0f} MiB", flush=True)
     return result
 
 
