@@ -1,0 +1,57 @@
+"""The Dagster code location: what it defines, and the drop-folder sensor."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import AssetKey, SkipReason, build_sensor_context
+
+
+def test_code_location_defines_the_pipeline():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    for source in ("fakturaer", "fakturahaendelser", "indkoebsordrer", "varemodtagelser", "leverandoerer", "brugere"):
+        assert f"raw/{source}" in keys
+    for mart in ("invoice_status", "aging_by_department", "escalation_list", "return_reasons", "return_rate",
+                 "supplier_errors", "timely_payment", "manual_handling", "period_close"):
+        assert f"marts/{mart}" in keys
+    assert {"serving/bi_marts", "reports/follow_up_report"} <= keys
+    # one lineage: staging reads the raw assets, the marts read staging
+    assert AssetKey(["raw", "fakturahaendelser"]) in graph.get(AssetKey(["staging", "stg_kvantum__invoice_events"])).parent_keys
+    # the raw checks and the dbt tests are asset checks
+    check_names = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert ("raw/fakturaer", "files_reconcile") in check_names
+    assert any(asset == "marts/invoice_status" and name.startswith("not_null") for asset, name in check_names)
+    # the period close is partitioned by month, in Copenhagen time
+    period_close = graph.get(AssetKey(["marts", "period_close"]))
+    assert period_close.partitions_def.get_first_partition_key() == "2024-01-01"
+    assert period_close.partitions_def.timezone == "Europe/Copenhagen"
+    assert {job.name for job in defs.jobs} == {"load_and_build", "month_end_close", "period_close", "follow_up_report"}
+    assert {s.name for s in defs.schedules} == {"month_end_close_schedule", "follow_up_report_schedule"}
+    assert {s.name for s in defs.sensors} == {"drop_folder_sensor"}
+
+
+def test_drop_folder_sensor_requests_a_run_when_files_arrive(pipeline_paths):
+    from orchestration.sensors import drop_folder_sensor
+
+    drop = pipeline_paths.exports_dir
+    (drop / "brugere_20250301.csv").write_text("Bruger_id;Navn\n", encoding="utf-8")
+    (drop / "noter.txt").write_text("ignored")
+
+    context = build_sensor_context()
+    result = drop_folder_sensor(context)
+    assert result.run_key and result.tags["rettidig/new_files"] == "brugere_20250301.csv"
+    cursor = context.cursor
+    assert set(json.loads(cursor)) == {"brugere_20250301.csv"}
+
+    # nothing new: skip
+    again = drop_folder_sensor(build_sensor_context(cursor=cursor))
+    assert isinstance(again, SkipReason)
+
+    # a new extract arrives: a run for it alone
+    (drop / "brugere_20250401.csv").write_text("Bruger_id;Navn\n", encoding="utf-8")
+    context = build_sensor_context(cursor=cursor)
+    result = drop_folder_sensor(context)
+    assert result.tags["rettidig/new_files"] == "brugere_20250401.csv"
