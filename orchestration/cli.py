@@ -20,6 +20,7 @@ DEMO_INVOICES_PER_MONTH = 3000
 DEMO_MONTHS = 18
 DEMO_START = dt.date(2024, 1, 1)
 DEMO_BAD_ROWS = 12
+LOG_LEVEL = os.environ.get("RETTIDIG_LOG_LEVEL", "INFO")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -85,9 +86,12 @@ def run_job(name: str, run_config: dict | None = None, tags: dict | None = None,
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(name)
+    # progress on the console at INFO (files loaded, dbt models built); the full DEBUG event log is
+    # in the run's page in the UI
+    run_config = {"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}, **(run_config or {})}
     with DagsterInstance.get() as instance:
         return job.execute_in_process(
-            instance=instance, run_config=run_config or {}, tags=tags, partition_key=partition_key,
+            instance=instance, run_config=run_config, tags=tags, partition_key=partition_key,
             asset_selection=asset_selection, raise_on_error=False,
         )
 
@@ -263,11 +267,13 @@ def cmd_close(args: argparse.Namespace) -> int:
     result = run_job("period_close", run_config, tags=tags)
     code = report_problems(result)
     if code == 0:
-        for event in result.get_asset_materialization_events():
-            metadata = event.materialization.metadata
-            if "months_taken" in metadata:
-                print(f"  taken: {', '.join(metadata['months_taken'].value) or '-'}")
-                print(f"  kept as reported: {', '.join(metadata['months_kept_as_reported'].value) or '-'}")
+        # every partition's materialization carries the same summary of the run: print it once
+        summary = next(
+            event.materialization.metadata for event in result.get_asset_materialization_events()
+            if "months_taken" in event.materialization.metadata
+        )
+        print(f"  taken: {', '.join(summary['months_taken'].value) or '-'}")
+        print(f"  kept as reported: {', '.join(summary['months_kept_as_reported'].value) or '-'}")
         print("Read them in marts.period_close (and marts.period_close_trend).")
     return code
 
