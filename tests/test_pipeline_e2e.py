@@ -275,3 +275,29 @@ def test_status_disagreements_between_fakturaer_and_events_are_counted(pipeline)
     settings, summary = pipeline["settings"], pipeline["summary"]
     [(n,)] = query(settings, "select count(*) from intermediate.int_invoice_status_disagreements")
     assert n == summary.status_disagreements
+
+
+def test_dbt_unit_tests_hold_whatever_the_run_vars(pipeline):
+    """Each unit test pins the vars it depends on, so an operator's run with other parameters (as
+    of another date, another escalation threshold, ...) does not fail the build on a unit test."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.lib.dbt.project import dbt_project
+
+    other_vars = {
+        "as_of_date": "2024-03-31", "escalation_days": 20, "due_date_rolls_to_next_bank_day": True,
+        "late_payment_compensation_dkk": 100, "systematic_supplier_min_documents": 3,
+        "systematic_supplier_min_error_rate": 0.5, "close_month_from": "2024-01-01",
+        "close_month_to": "2024-02-01", "force_close": True,
+    }
+    dbt = str(Path(sys.executable).parent / "dbt")
+    result = subprocess.run(
+        [dbt, "test", "--select", "test_type:unit", "--vars", json.dumps(other_vars),
+         "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(pipeline["settings"].var_dir / "dbt_unit")],
+        cwd=dbt_project.project_dir, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS=27" in result.stdout
