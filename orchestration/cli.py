@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -352,7 +351,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
         sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
         "-h", args.host, "-p", str(args.port),
     ]
-    return subprocess.call(command, cwd=settings.dagster_home)
+    # Become `dagster dev` (no wrapper process): Ctrl-C then reaches it directly and it shuts down
+    # its webserver, daemon and code server itself. It runs in var/, where it keeps its scratch files.
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    os.chdir(settings.var_dir)
+    os.execv(command[0], command)
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
