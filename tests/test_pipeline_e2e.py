@@ -129,6 +129,9 @@ def test_marts_are_filled_and_consistent(pipeline):
     [(in_process,)] = query(settings, "select count(*) from marts.invoice_status where is_in_process")
     [(aged,)] = query(settings, "select sum(invoices) from marts.aging_by_department")
     assert aged == in_process
+    [(departments, in_process_by_department)] = query(
+        settings, "select count(*), sum(in_process) from marts.department_status")
+    assert (departments, in_process_by_department) == (7, in_process)
     [(flagged,)] = query(settings, "select count(*) from marts.invoice_status where is_escalation_candidate")
     [(listed,)] = query(settings, "select count(*) from marts.escalation_list")
     assert listed == flagged

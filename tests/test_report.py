@@ -163,6 +163,23 @@ def make_warehouse(path: Path, *, with_period_close: bool = True) -> Path:
     insert("reference.departments", DEPARTMENTS)
     insert("staging.stg_kvantum__users", USERS)
     insert("marts.invoice_status", [row[:7] + (AS_OF,) + row[7:] for row in INVOICES])
+    # marts.department_status as dbt builds it from the same states (int_department_states)
+    conn.execute("""
+        create table marts.department_status as
+        select as_of_date, d.department,
+               count(*) filter (where is_in_process) as in_process,
+               count(*) filter (where lying_bucket in ('13-21', '22-30')) as lying_13_30,
+               count(*) filter (where lying_bucket in ('22-30', '31+')) as lying_22_plus,
+               count(*) filter (where is_overdue) as overdue,
+               coalesce(sum(amount_dkk) filter (where is_overdue), 0) as overdue_amount_dkk,
+               count(*) filter (where has_missing_goods_receipt) as missing_goods_receipt,
+               count(*) filter (where has_payment_block) as payment_blocked,
+               count(*) filter (where is_in_process and not holder_has_kvantum_access) as holder_without_access,
+               count(*) filter (where is_escalation_candidate) as escalation_candidates
+        from reference.departments d cross join (select distinct as_of_date from marts.invoice_status) a
+        left join marts.invoice_status s using (department, as_of_date)
+        group by all
+    """)
     insert("marts.aging_by_department", AGING)
     insert("marts.escalation_list", ESCALATION_LIST)
     insert("marts.timely_payment", TIMELY)

@@ -27,20 +27,8 @@ month_departments as (
 ),
 
 states as (
-    select
-        as_of_date,
-        department,
-        count(*) filter (where is_in_process)                                        as in_process,
-        count(*) filter (where lying_bucket in ('13-21', '22-30'))                   as lying_13_30,
-        count(*) filter (where lying_bucket in ('22-30', '31+'))                     as lying_22_plus,
-        count(*) filter (where is_overdue)                                           as overdue,
-        sum(amount_dkk) filter (where is_overdue)                                    as overdue_amount_dkk,
-        count(*) filter (where has_missing_goods_receipt)                            as missing_goods_receipt,
-        count(*) filter (where has_payment_block)                                    as payment_blocked,
-        count(*) filter (where is_holder_without_access)                             as holder_without_access
-    from {{ ref('int_invoice_state_as_of') }}
+    select * from {{ ref('int_department_states') }}
     where is_month_end
-    group by as_of_date, department
 ),
 
 received as (

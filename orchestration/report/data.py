@@ -18,8 +18,6 @@ from orchestration.report import labels as L
 # Buckets of `lying_bucket` (R2) in their natural order; "lying 13-30" is 13-21 + 22-30 and
 # "lying 22+" is 22-30 + 31+, as in the period close (R13).
 LYING_BUCKETS = ("0-12", "13-21", "22-30", "31+")
-LYING_13_30 = "('13-21', '22-30')"
-LYING_22_PLUS = "('22-30', '31+')"
 
 
 @dataclass(frozen=True)
@@ -163,20 +161,11 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
     summary = _query(conn, f"""
         with {_DEPARTMENTS},
         status as (
-            select
-                department,
-                count(*) filter (where is_in_process) as in_process,
-                count(*) filter (where lying_bucket in {LYING_13_30}) as lying_13_30,
-                count(*) filter (where lying_bucket in {LYING_22_PLUS}) as lying_22_plus,
-                count(*) filter (where is_overdue) as overdue,
-                coalesce(sum(amount_dkk) filter (where is_overdue), 0) as overdue_amount_dkk,
-                count(*) filter (where has_missing_goods_receipt) as missing_goods_receipt,
-                count(*) filter (where has_payment_block) as payment_blocked,
-                count(*) filter (where is_in_process and not holder_has_kvantum_access) as holder_without_access,
-                count(*) filter (where is_escalation_candidate) as escalation_candidates
-            from marts.invoice_status
+            -- the counts per department are made once, in dbt (marts.department_status)
+            select department, in_process, lying_13_30, lying_22_plus, overdue, overdue_amount_dkk,
+                   missing_goods_receipt, payment_blocked, holder_without_access, escalation_candidates
+            from marts.department_status
             where as_of_date = $as_of
-            group by department
         ),
         paid as (
             select department, invoices_paid, paid_on_time, on_time_rate
