@@ -12,12 +12,13 @@
 {% macro version_columns(key_columns) -%}
     {%- set key = key_columns | join(', ') -%}
     {%- set order = 'changed_at, extract_date, source_line' -%}
+    {%- set latest_first = 'changed_at desc, extract_date desc, source_line desc' -%}
     case
         when row_number() over (partition by {{ key }} order by {{ order }}) = 1 then date '0001-01-01'
         else cast(changed_at as date)
     end as valid_from,
     lead(cast(changed_at as date)) over (partition by {{ key }} order by {{ order }}) as valid_to,
-    row_number() over (partition by {{ key }} order by {{ order }} desc) = 1 as is_current
+    row_number() over (partition by {{ key }} order by {{ latest_first }}) = 1 as is_current
 {%- endmacro %}
 
 {#- The join condition "this version is valid at date_expr" (see version_columns). -#}
