@@ -16,17 +16,8 @@ with months as (
     where is_month_end
 ),
 
-departments as (
-    select department from {{ ref('departments') }}
-),
-
+-- every closable month x every department, with its R1-R7 counts as of the month's last day
 month_departments as (
-    select months.month, months.as_of_date, months.data_watermark, departments.department
-    from months
-    cross join departments
-),
-
-states as (
     select * from {{ ref('int_department_states') }}
     where is_month_end
 ),
@@ -74,14 +65,14 @@ measures as (
         month_departments.department,
         month_departments.as_of_date,
         month_departments.data_watermark,
-        coalesce(states.in_process, 0)                 as in_process,
-        coalesce(states.lying_13_30, 0)                as lying_13_30,
-        coalesce(states.lying_22_plus, 0)              as lying_22_plus,
-        coalesce(states.overdue, 0)                    as overdue,
-        cast(coalesce(states.overdue_amount_dkk, 0) as decimal(18, 2)) as overdue_amount_dkk,
-        coalesce(states.missing_goods_receipt, 0)      as missing_goods_receipt,
-        coalesce(states.payment_blocked, 0)            as payment_blocked,
-        coalesce(states.holder_without_access, 0)      as holder_without_access,
+        month_departments.in_process,
+        month_departments.lying_13_30,
+        month_departments.lying_22_plus,
+        month_departments.overdue,
+        month_departments.overdue_amount_dkk,
+        month_departments.missing_goods_receipt,
+        month_departments.payment_blocked,
+        month_departments.holder_without_access,
         coalesce(received.received, 0)                 as received,
         coalesce(received.routed_via_ks, 0)            as routed_via_ks,
         coalesce(paid.paid, 0)                         as paid,
@@ -92,9 +83,6 @@ measures as (
         targets.target_overdue,
         targets.target_lying_13_30
     from month_departments
-    left join states
-        on month_departments.as_of_date = states.as_of_date
-        and month_departments.department = states.department
     left join received
         on month_departments.month = received.month
         and month_departments.department = received.department
