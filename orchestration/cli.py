@@ -31,6 +31,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "serving", None):
         os.environ["RETTIDIG_SERVING"] = str(Path(args.serving).resolve())
     if getattr(args, "as_of", None):
+        try:
+            dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise SystemExit(f"error: --as-of {args.as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31.")
         os.environ["RETTIDIG_AS_OF_DATE"] = args.as_of
     return Settings.from_env().export()
 
