@@ -254,7 +254,20 @@ def cmd_close(args: argparse.Namespace) -> int:
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         bounds = read_close_bounds(conn)
     if args.month:
-        first = last = dt.date.fromisoformat(args.month + "-01")
+        try:
+            first = last = dt.date.fromisoformat(args.month + "-01")
+        except ValueError:
+            print(f"error: --month {args.month!r} is not a month; write it as YYYY-MM, e.g. 2025-03.", file=sys.stderr)
+            return 2
+        from orchestration.partitions import PERIOD_CLOSE_START
+
+        if first < dt.date.fromisoformat(PERIOD_CLOSE_START):
+            print(
+                f"error: {args.month} is before the first month of the period close ({PERIOD_CLOSE_START[:7]}); "
+                "set RETTIDIG_PERIOD_CLOSE_START to an earlier month to close it.",
+                file=sys.stderr,
+            )
+            return 2
     else:
         months = [m for m in bounds.closable_months() if args.force or m not in bounds.taken]
         if not months:
