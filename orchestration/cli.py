@@ -243,6 +243,22 @@ def cmd_close(args: argparse.Namespace) -> int:
     from orchestration.period_close import read_close_bounds
 
     settings = _settings(args)
+    month = None
+    if args.month:
+        try:
+            month = dt.date.fromisoformat(args.month + "-01")
+        except ValueError:
+            print(f"error: --month {args.month!r} is not a month; write it as YYYY-MM, e.g. 2025-03.", file=sys.stderr)
+            return 2
+        from orchestration.partitions import PERIOD_CLOSE_START
+
+        if month < dt.date.fromisoformat(PERIOD_CLOSE_START):
+            print(
+                f"error: {args.month} is before the first month of the period close ({PERIOD_CLOSE_START[:7]}); "
+                "set RETTIDIG_PERIOD_CLOSE_START to an earlier month to close it.",
+                file=sys.stderr,
+            )
+            return 2
     arrived = unloaded_files(settings) if settings.exports_dir.is_dir() else []
     if arrived:
         print(f"{len(arrived)} new export file(s) in the drop folder: loading and rebuilding the marts first.")
@@ -251,24 +267,11 @@ def cmd_close(args: argparse.Namespace) -> int:
             return code
     else:
         print("Nothing new in the drop folder: closing from the warehouse as it is.")
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        bounds = read_close_bounds(conn)
-    if args.month:
-        try:
-            first = last = dt.date.fromisoformat(args.month + "-01")
-        except ValueError:
-            print(f"error: --month {args.month!r} is not a month; write it as YYYY-MM, e.g. 2025-03.", file=sys.stderr)
-            return 2
-        from orchestration.partitions import PERIOD_CLOSE_START
-
-        if first < dt.date.fromisoformat(PERIOD_CLOSE_START):
-            print(
-                f"error: {args.month} is before the first month of the period close ({PERIOD_CLOSE_START[:7]}); "
-                "set RETTIDIG_PERIOD_CLOSE_START to an earlier month to close it.",
-                file=sys.stderr,
-            )
-            return 2
+    if month:
+        first = last = month
     else:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            bounds = read_close_bounds(conn)
         months = [m for m in bounds.closable_months() if args.force or m not in bounds.taken]
         if not months:
             print(f"Nothing to close: every month up to the data watermark {bounds.data_watermark} is closed.")
