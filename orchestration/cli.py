@@ -115,7 +115,7 @@ def run_problems(result) -> list[str]:
             while cause.cause is not None:
                 cause = cause.cause
             message = (getattr(error, "message", "") or "").strip()
-            detail = (cause.message or "").strip()
+            detail = (cause.message or "").strip().removeprefix("dagster._core.definitions.events.Failure: ")
             problems.append(f"{event.step_key}: {detail or message}")
     return problems + failed_checks(result)
 
