@@ -11,7 +11,7 @@ import datetime as dt
 from bisect import bisect_left
 from functools import lru_cache
 
-import holidays
+from orchestration.bank_calendar import danish_bank_holidays
 
 DAY = 86400
 
@@ -29,19 +29,6 @@ def add_months(d: dt.date, n: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def bank_closed_days(years: range) -> set[dt.date]:
-    """Danish public holidays plus the days banks also close (BRIEF.md): the Friday after
-    Ascension Day, 5 June (Constitution Day), 24 and 31 December."""
-    closed: set[dt.date] = set()
-    for d, name in holidays.DK(years=list(years)).items():
-        closed.add(d)
-        if "Ascension" in name or "Kristi" in name:
-            closed.add(d + dt.timedelta(days=1))
-    for y in years:
-        closed.update({dt.date(y, 6, 5), dt.date(y, 12, 24), dt.date(y, 12, 31)})
-    return closed
-
-
 @lru_cache(maxsize=1)
 def _hms() -> tuple[str, ...]:
     return tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY))
@@ -49,7 +36,8 @@ def _hms() -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def _closed(first_year: int, last_year: int) -> frozenset[dt.date]:
-    return frozenset(bank_closed_days(range(first_year, last_year + 1)))
+    # the project's one Danish bank calendar (also behind the dbt seed and the schedules)
+    return frozenset(danish_bank_holidays(range(first_year, last_year + 1)))
 
 
 class Calendar:

@@ -589,8 +589,8 @@ def _read_rows(
         for _, c in cols if c is not None and c.kind in _EXPECTED
     ) + " ELSE 'unparseable value: ' || column_name || ' is ' || " + _show("val") + " END"
     unterminated = (
-        f"'unterminated quote: the quoted field in ' || column_name || ' is never closed, so the rest "
-        f"of the file was read as this one record'"
+        "'unterminated quote: the quoted field in ' || column_name || ' is never closed, so the rest "
+        "of the file was read as this one record'"
     )
     malformed = (
         "'malformed quotes: ' || column_name || ' has text after its closing quote or a quote that "
