@@ -10,20 +10,34 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
+import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
-from orchestration.settings import ENVIRONMENT, Settings
+from orchestration.settings import SETTINGS, Settings, SettingsError, parse_date, parse_month
 
 DEMO_INVOICES_PER_MONTH = 3000
 DEMO_MONTHS = 18
 DEMO_START = dt.date(2024, 1, 1)
 DEMO_BAD_ROWS = 12
-LOG_LEVEL = os.environ.get("RETTIDIG_LOG_LEVEL", "INFO")
+
+
+class CommandError(Exception):
+    """A failure the user can act on: printed as one line (`error: ...`), exit code `code`."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    """Command-line options override the environment; the result is exported for everything else."""
+    """Command-line options override the environment; the settings are validated (a bad value ends
+    the command with one line saying what was expected) and exported for the in-process run and
+    the processes it starts (dbt)."""
     if getattr(args, "exports", None):
         os.environ["RETTIDIG_EXPORTS_DIR"] = str(Path(args.exports).resolve())
     if getattr(args, "warehouse", None):
@@ -31,11 +45,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "serving", None):
         os.environ["RETTIDIG_SERVING"] = str(Path(args.serving).resolve())
     if getattr(args, "as_of", None):
-        try:
-            dt.date.fromisoformat(args.as_of)
-        except ValueError:
-            raise SystemExit(f"error: --as-of {args.as_of!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31.")
-        os.environ["RETTIDIG_AS_OF_DATE"] = args.as_of
+        os.environ["RETTIDIG_AS_OF_DATE"] = parse_date(args.as_of, "--as-of")
     return Settings.from_env().export()
 
 
@@ -79,30 +89,100 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(name: str, run_config: dict | None = None, tags: dict | None = None, partition_key: str | None = None,
-            asset_selection: list | None = None):
+def run_job(name: str, settings: Settings, options: argparse.Namespace, run_config: dict | None = None,
+            tags: dict | None = None, partition_key: str | None = None, asset_selection: list | None = None):
     """Execute one of the project's Dagster jobs in-process on the project's Dagster instance
-    (DAGSTER_HOME), so the run shows in the UI's run history."""
+    (DAGSTER_HOME), so the run shows in the UI's run history.
+
+    First the runs that died are reaped (orchestration/runs.py) and a live run that writes the
+    warehouse is waited for, saying so (or, with --no-wait, refused). While the job runs, the
+    console shows one line per phase and the full log goes to a file (--verbose: everything on the
+    console, as Dagster and dbt write it). Ctrl-C or SIGTERM cancels the run cleanly."""
     prepare_dbt_manifest()
     from dagster import DagsterInstance
 
+    from orchestration import runs
+    from orchestration.console import log_file_path, to_log_file
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(name)
-    # progress on the console at INFO (files loaded, dbt models built); the full DEBUG event log is
-    # in the run's page in the UI
-    run_config = {"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}, **(run_config or {})}
+    verbose = getattr(options, "verbose", False)
+    log_path = log_file_path(settings.log_dir, name)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    loggers = {"rettidig": {"config": {"log_file": str(log_path), "dbt_nodes": dbt_nodes_per_step(defs), "progress": not verbose}}}
+    if verbose:
+        loggers["console"] = {"config": {"log_level": settings.log_level}}
+    run_config = {**(run_config or {}), "loggers": loggers}
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(
-            instance=instance, run_config=run_config, tags=tags, partition_key=partition_key,
-            asset_selection=asset_selection, raise_on_error=False,
-        )
+        for line in runs.reap_dead_runs(instance):
+            print(line, file=sys.stderr)
+        wait_for_live_runs(instance, no_wait=getattr(options, "no_wait", False))
+        print(f"Running {name}; the full log is in {log_path}", file=sys.stderr)
+        try:
+            with nullcontext() if verbose else to_log_file(log_path):
+                result = job.execute_in_process(
+                    instance=instance, run_config=run_config, tags={**runs.owner_tags(), **(tags or {})},
+                    partition_key=partition_key, asset_selection=asset_selection, raise_on_error=False,
+                )
+            if was_interrupted(result):
+                raise KeyboardInterrupt
+            return result
+        finally:
+            # an interrupted run (Ctrl-C, SIGTERM) is marked canceled and its pool slots freed, so the
+            # next run does not wait for it
+            for line in runs.cancel_own_runs(instance):
+                print(line, file=sys.stderr)
 
 
-def run_load_and_build(settings: Settings, as_of: str | None = None):
+def was_interrupted(result) -> bool:
+    """Dagster ends a run interrupted by Ctrl-C or SIGTERM as a failure of the step it was in."""
+    return any(
+        event.is_step_failure and event.event_specific_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for event in result.all_events
+    )
+
+
+def dbt_nodes_per_step(defs) -> dict[str, int]:
+    """How many nodes (models, seeds, snapshots and tests) each dbt step builds: the count behind
+    the progress line."""
+    from orchestration.assets.dbt import dbt_models
+    from orchestration.assets.period_close import period_close_models
+
+    return {d.op.name: len(d.keys) + len(d.check_keys) for d in (dbt_models, period_close_models)}
+
+
+def wait_for_live_runs(instance, no_wait: bool, poll_seconds: float = 2.0) -> None:
+    """Wait, saying for what, while another live run writes the warehouse (one writer at a time)."""
+    from orchestration import runs
+
+    announced: set[str] = set()
+    while True:
+        live = [r for r in runs.live_runs(instance) if r.status in ("STARTED", "STARTING", "CANCELING")]
+        if not live:
+            return
+        if no_wait:
+            raise CommandError(
+                f"{live[0].describe()} is writing the warehouse (one writer at a time). Run again when it has "
+                "finished, or leave out --no-wait to wait for it.",
+                code=3,
+            )
+        for run in live:
+            if run.run_id not in announced:
+                announced.add(run.run_id)
+                print(
+                    f"Waiting for {run.describe()} to finish: the warehouse has one writer at a time. "
+                    "Ctrl-C stops waiting; --no-wait fails at once instead.",
+                    file=sys.stderr,
+                )
+        time.sleep(poll_seconds)
+        for line in runs.reap_dead_runs(instance):
+            print(line, file=sys.stderr)
+
+
+def run_load_and_build(settings: Settings, options: argparse.Namespace, as_of: str | None = None):
     """Materialize the `load_and_build` job: load the drop folder, build and publish the marts."""
     run_config = {"ops": {"dbt_models": {"config": {"as_of_date": as_of}}}} if as_of else {}
-    return run_job("load_and_build", run_config)
+    return run_job("load_and_build", settings, options, run_config)
 
 
 def run_problems(result) -> list[str]:
@@ -195,17 +275,14 @@ def print_load_summary(settings: Settings) -> None:
 def cmd_materialize(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not settings.exports_dir.is_dir():
-        print(
-            f"error: the drop folder {settings.exports_dir} does not exist. Give --exports DIR (or set "
-            "RETTIDIG_EXPORTS_DIR), or make sample data with `rettidig generate --out DIR`.",
-            file=sys.stderr,
+        raise CommandError(
+            f"the drop folder {settings.exports_dir} does not exist. Give --exports DIR (or set "
+            "RETTIDIG_EXPORTS_DIR), or make sample data with `rettidig generate --out DIR`."
         )
-        return 2
-    result = run_load_and_build(settings, args.as_of)
+    result = run_load_and_build(settings, args, args.as_of)
     print_load_summary(settings)
     print(f"\nWarehouse: {settings.warehouse}")
     print(f"Serving file for BI tools (read-only): {settings.serving}")
-    print("Dagster UI: `.venv/bin/rettidig ui`, then open http://127.0.0.1:3000")
     return report_problems(result)
 
 
@@ -243,47 +320,41 @@ def cmd_close(args: argparse.Namespace) -> int:
     from orchestration.period_close import read_close_bounds
 
     settings = _settings(args)
-    month = None
-    if args.month:
-        try:
-            month = dt.date.fromisoformat(args.month + "-01")
-        except ValueError:
-            print(f"error: --month {args.month!r} is not a month; write it as YYYY-MM, e.g. 2025-03.", file=sys.stderr)
-            return 2
-        from orchestration.partitions import PERIOD_CLOSE_START
-
-        if month < dt.date.fromisoformat(PERIOD_CLOSE_START):
-            print(
-                f"error: {args.month} is before the first month of the period close ({PERIOD_CLOSE_START[:7]}); "
-                "set RETTIDIG_PERIOD_CLOSE_START to an earlier month to close it.",
-                file=sys.stderr,
-            )
-            return 2
+    month = parse_month(args.month, "--month") if args.month else None
     arrived = unloaded_files(settings) if settings.exports_dir.is_dir() else []
     if arrived:
         print(f"{len(arrived)} new export file(s) in the drop folder: loading and rebuilding the marts first.")
-        code = report_problems(run_load_and_build(settings))
+        code = report_problems(run_load_and_build(settings, args))
         if code:
             return code
     else:
         print("Nothing new in the drop folder: closing from the warehouse as it is.")
+    if not settings.warehouse.exists():
+        raise CommandError(
+            f"the warehouse {settings.warehouse} does not exist: load the exports first (`rettidig materialize`)."
+        )
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        bounds = read_close_bounds(conn)
     if month:
+        refusal = bounds.refusal(month)
+        if refusal:
+            raise CommandError(refusal)
         first = last = month
     else:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-            bounds = read_close_bounds(conn)
         months = [m for m in bounds.closable_months() if args.force or m not in bounds.taken]
         if not months:
             print(f"Nothing to close: every month up to the data watermark {bounds.data_watermark} is closed.")
             return 0
         first, last = months[0], months[-1]
+    if first < settings.period_close_start:
+        return close_from_earlier_start(args, first, settings)
     run_config = {"ops": {"period_close_models": {"config": {"force": args.force}}}}
     tags = {
         "dagster/asset_partition_range_start": first.isoformat(),
         "dagster/asset_partition_range_end": last.isoformat(),
     }
     print(f"Closing {first:%Y-%m}" + (f" to {last:%Y-%m}" if last != first else "") + (" (force)" if args.force else ""))
-    result = run_job("period_close", run_config, tags=tags)
+    result = run_job("period_close", settings, args, run_config, tags=tags)
     code = report_problems(result)
     if code == 0:
         # every partition's materialization carries the same summary of the run: print it once
@@ -297,10 +368,25 @@ def cmd_close(args: argparse.Namespace) -> int:
     return code
 
 
+def close_from_earlier_start(args: argparse.Namespace, first: dt.date, settings: Settings) -> int:
+    """The months to close start before the period close's first partition (the data is older than
+    RETTIDIG_PERIOD_CLOSE_START): close them with the partitions starting at the data's first month,
+    in a fresh process (the partitions are fixed when the definitions load), and say which setting
+    makes the UI and the schedule offer those months too."""
+    print(
+        f"The months to close start at {first:%Y-%m}, before RETTIDIG_PERIOD_CLOSE_START={settings.period_close_start:%Y-%m}: "
+        f"closing from {first:%Y-%m} in this run. Set RETTIDIG_PERIOD_CLOSE_START={first:%Y-%m} so that the UI "
+        "and the schedule offer those months too.",
+        file=sys.stderr,
+    )
+    env = {**os.environ, "RETTIDIG_PERIOD_CLOSE_START": f"{first:%Y-%m}"}
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args.argv], env=env).returncode
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     if args.out:
         os.environ["RETTIDIG_REPORTS_DIR"] = str(Path(args.out).resolve())
-    _settings(args)
+    settings = _settings(args)
     run_config = {}
     if args.as_of:
         run_config = {
@@ -309,7 +395,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 "reports__follow_up_report": {"config": {"as_of_date": args.as_of}},
             }
         }
-    result = run_job("follow_up_report", run_config)
+    result = run_job("follow_up_report", settings, args, run_config)
     code = report_problems(result)
     print_report_paths(result)
     return code
@@ -347,13 +433,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if code:
         return code
     print("\nClosing every closable month (period_close) ...")
-    code = cmd_close(argparse.Namespace(exports=None, warehouse=None, serving=None, month=None, all=True, force=False))
+    code = cmd_close(argparse.Namespace(**{**vars(args), "month": None, "all": True, "force": False}))
     if code:
         return code
     print("\nWriting the follow-up report ...")
     from orchestration.jobs import REPORT_KEY
 
-    result = run_job("follow_up_report", asset_selection=[REPORT_KEY])
+    result = run_job("follow_up_report", settings, args, asset_selection=[REPORT_KEY])
     code = report_problems(result)
     print_report_paths(result)
     print(
@@ -392,9 +478,10 @@ def cmd_bank_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    _settings(args)  # resolves the defaults into the environment
-    for name, meaning in ENVIRONMENT.items():
-        print(f"{name}={os.environ.get(name, '')}\n    {meaning}")
+    settings = _settings(args)
+    values = settings.environment()
+    for setting in SETTINGS:
+        print(f"{setting.name}={values.get(setting.name, '')}\n    {setting.meaning} (default {setting.default})")
     return 0
 
 
@@ -420,17 +507,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--warehouse", help="the DuckDB file to write (default RETTIDIG_WAREHOUSE)")
         p.add_argument("--serving", help="the DuckDB file for BI tools (default RETTIDIG_SERVING)")
 
+    def add_run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--verbose", action="store_true", help="stream the full Dagster and dbt logs to the console")
+        p.add_argument("--no-wait", action="store_true", help="fail at once when another run is writing the warehouse")
+
     p = sub.add_parser("materialize", help="load the drop folder and build the marts (the Dagster job, in-process)")
     add_locations(p)
+    add_run_options(p)
     p.add_argument("--as-of", help="compute the marts as of this date (YYYY-MM-DD); default the data watermark")
     p.set_defaults(func=cmd_materialize)
 
     p = sub.add_parser("demo", help="generate a sample drop folder under var/ (once) and materialize everything")
+    add_run_options(p)
     p.add_argument("--as-of", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("close", help="close months (R13 period close) through the period_close asset")
     add_locations(p)
+    add_run_options(p)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--month", help="the month to close, YYYY-MM")
     which.add_argument("--all", action="store_true", help="every closable month not yet closed")
@@ -439,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the Monday/Thursday follow-up report (Excel + HTML)")
     add_locations(p)
+    add_run_options(p)
     p.add_argument("--as-of", help="report as of this date (YYYY-MM-DD); default the data watermark")
     p.add_argument("--out", help="the reports folder (default RETTIDIG_REPORTS_DIR)")
     p.set_defaults(func=cmd_report)
@@ -460,9 +555,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate_as_interrupt(signum, frame) -> None:
+    """SIGTERM ends a command as Ctrl-C does: the run is canceled cleanly, never left running."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    args.argv = argv
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if _main_thread() else None
+    try:
+        return args.func(args)
+    except (SettingsError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return getattr(exc, "code", 2)
+    except KeyboardInterrupt:
+        print("Interrupted: the run was canceled; nothing half-built was published. Run the command again to "
+              "finish the work.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # no traceback for the user: one line here, the details in a file
+        return report_crash(args, exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def report_crash(args: argparse.Namespace, exc: Exception) -> int:
+    try:
+        log_dir = Settings.from_env().log_dir
+    except SettingsError:
+        log_dir = Path.cwd()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.command}-crash.log"
+    path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    print(f"error: {args.command} failed: {message}\n  The details are in {path}; if the message does not say "
+          "what to change, report it with that file.", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,12 +1,21 @@
-"""Partitions: the months of the period close (R13)."""
+"""Partitions: the months of the period close (R13).
 
-import os
+The first month comes from the setting RETTIDIG_PERIOD_CLOSE_START (YYYY-MM, default 2024-01).
+Months before the data's first receipt month are refused by the asset; `rettidig close` extends
+the start to the data's first month when the data starts earlier (and says which setting to change
+so that the UI offers those months too).
+"""
 
 from dagster import MonthlyPartitionsDefinition
 
-# The first month the UI offers to close. Months before the data's first receipt date are refused
-# by the asset; set RETTIDIG_PERIOD_CLOSE_START to the first month of a real data set.
-PERIOD_CLOSE_START = os.environ.get("RETTIDIG_PERIOD_CLOSE_START", "2024-01-01")
+from orchestration.settings import Settings
+
 TIMEZONE = "Europe/Copenhagen"
 
-monthly_partitions = MonthlyPartitionsDefinition(start_date=PERIOD_CLOSE_START, timezone=TIMEZONE)
+
+def period_close_partitions(settings: Settings) -> MonthlyPartitionsDefinition:
+    return MonthlyPartitionsDefinition(start_date=settings.period_close_start.isoformat(), timezone=TIMEZONE)
+
+
+monthly_partitions = period_close_partitions(Settings.from_env())
+PERIOD_CLOSE_START = monthly_partitions.start.date()

@@ -1,36 +1,116 @@
-"""The resources every asset uses. Locations are read from the environment when a run starts
-(`EnvVar`), so the CLI, the UI and the tests each point the same definitions at their own files;
-orchestration/settings.py fills in the defaults.
+"""The resources every asset uses, built without side effects.
+
+Locations are not fixed when the definitions load: each resource reads the settings
+(orchestration/settings.py) when a run starts, so the CLI, the UI and the tests each point the same
+definitions at their own files. The warehouse resource also records which process executes the
+run and reaps runs whose process died (orchestration/runs.py) before this run waits for the
+warehouse.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableResource, EnvVar
+import duckdb
+from dagster import ConfigurableResource, Failure, InitResourceContext
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.settings import Settings
 
 
-class DropFolder(ConfigurableResource):
-    """The folder the ERP drops its exports into (EXPORTS.md)."""
+class SettingsResource(ConfigurableResource):
+    """The pipeline's settings (RETTIDIG_* environment variables), read and validated when used."""
 
-    path: str
+    @property
+    def current(self) -> Settings:
+        return Settings.from_env()
+
+
+class DropFolder(ConfigurableResource):
+    """The folder the ERP drops its exports into (EXPORTS.md). Empty: RETTIDIG_EXPORTS_DIR."""
+
+    path: str = Field(default="", description="The drop folder; empty = the setting RETTIDIG_EXPORTS_DIR.")
 
     @property
     def folder(self) -> Path:
-        return Path(self.path)
+        return Path(self.path) if self.path else Settings.from_env().exports_dir
+
+
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
+class WarehouseResource(DuckDBResource):
+    """The warehouse DuckDB file. Empty `database`: the setting RETTIDIG_WAREHOUSE."""
+
+    database: str = Field(default="", description="The DuckDB file; empty = the setting RETTIDIG_WAREHOUSE.")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database) if self.database else Settings.from_env().warehouse
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Every run that writes the warehouse starts here: it records which process executes it,
+        hands the settings to the processes it starts (dbt reads the warehouse from its environment,
+        with this process's token so that an orphan can be found), and reaps runs whose process died
+        so that their pool slots are free before this run waits for one."""
+        from orchestration import runs
+
+        os.environ.update({**Settings.from_env().environment(), **runs.owner_environment()})
+        run = context.dagster_run
+        if context.instance is None or run is None:
+            return
+        if run.tags.get(runs.PID_TAG) != str(os.getpid()):
+            context.instance.add_run_tags(run.run_id, runs.owner_tags())
+        for line in runs.reap_dead_runs(context.instance, exclude=[run.run_id]):
+            context.log.warning(line)
+
+    @contextmanager
+    def get_connection(self):
+        path = self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = duckdb.connect(str(path), config={"custom_user_agent": "rettidig", **self.connection_config})
+        except duckdb.IOException as exc:
+            holder = LOCK_HOLDER.search(str(exc))
+            who = f"process {holder['pid']} ({Path(holder['program']).name})" if holder else "another process"
+            raise Failure(
+                description=(
+                    f"The warehouse {path} is in use by {who}: a DuckDB file has one writer. If it is a BI "
+                    "tool or a notebook, point it at the serving file instead (docs/bi.md) and run again; "
+                    "if it is another run, wait for it to finish."
+                )
+            ) from None
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class DbtCli(DbtCliResource):
+    """dagster-dbt's dbt resource without its in-process dbt adapter handle.
+
+    The project reads row counts and column docs itself after dbt exits (lib/dbt/metadata.py), so
+    the handle is not needed; making it imports dbt into the run's process for seconds, and
+    dagster-dbt wraps that in a bare `except:` that swallows the interrupt of a Ctrl-C or SIGTERM
+    arriving meanwhile (the run would then go on to the end)."""
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: D401 - overrides dagster-dbt
+        return None
 
 
 def build_resources() -> dict:
-    # Make sure every variable has a value (the defaults under var/) before a run resolves them.
-    Settings.from_env().export()
     return {
-        "duckdb": DuckDBResource(database=EnvVar("RETTIDIG_WAREHOUSE")),
-        "drop_folder": DropFolder(path=EnvVar("RETTIDIG_EXPORTS_DIR")),
-        # dbt's profiles.yml reads RETTIDIG_WAREHOUSE too: one setting, two readers.
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "settings": SettingsResource(),
+        "duckdb": WarehouseResource(),
+        "drop_folder": DropFolder(),
+        # dbt is found beside this interpreter (the project's venv) even when the venv is not
+        # activated; its profiles.yml reads the warehouse setting from the environment.
+        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     }

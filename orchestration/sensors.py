@@ -9,6 +9,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 
 from orchestration.jobs import load_and_build_job
 from orchestration.loading.loader import scan_drop_folder
+from orchestration.runs import reap_on_evaluation
 from orchestration.settings import Settings
 
 
@@ -26,6 +27,7 @@ def drop_folder_state(settings: Settings) -> dict[str, list]:
     description="Watches the drop folder (RETTIDIG_EXPORTS_DIR) and requests a load when export files arrive or change.",
 )
 def drop_folder_sensor(context: SensorEvaluationContext):
+    reap_on_evaluation(context)
     settings = Settings.from_env()
     if not settings.exports_dir.is_dir():
         return SkipReason(f"The drop folder {settings.exports_dir} does not exist (RETTIDIG_EXPORTS_DIR).")

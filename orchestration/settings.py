@@ -1,23 +1,56 @@
-"""Every setting of the pipeline, in one place.
+"""Every setting of the pipeline, read and validated in one place.
 
-Each comes from an environment variable so that the CLI (`rettidig ...`) and the Dagster UI
-(`rettidig ui` / `dagster dev`) agree. Defaults put everything under `var/` in the project.
+Each comes from an environment variable (`RETTIDIG_*`) so that the CLI (`rettidig ...`), the Dagster
+UI (`dagster dev` / `rettidig ui`), the daemon and the tests agree. `Settings.from_env()` reads them
+all and refuses a bad value with a `SettingsError` whose message is one line saying what was
+expected; it changes nothing (no environment variable set, no folder made). Dagster assets get the
+settings through the `settings` resource (orchestration/resources.py), schedules and sensors call
+`Settings.from_env()` when they are evaluated.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import sys
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
-def _path(var: str, default: Path) -> Path:
-    value = os.environ.get(var)
-    return Path(value).expanduser().resolve() if value else default
+
+class SettingsError(ValueError):
+    """A setting has a value the pipeline cannot use. The message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    meaning: str
+    default: str  # how the default reads in `rettidig settings`
+
+
+# Every environment variable a user may set (printed by `rettidig settings`, documented in the README).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("RETTIDIG_VAR_DIR", "the folder for every default below", "var/ in the project"),
+    Setting("RETTIDIG_EXPORTS_DIR", "the drop folder Kvantum exports into", "<var>/sample_exports"),
+    Setting("RETTIDIG_WAREHOUSE", "the DuckDB file the pipeline writes", "<var>/warehouse.duckdb"),
+    Setting("RETTIDIG_SERVING", "the DuckDB file BI tools read (marts only)", "<var>/serving.duckdb"),
+    Setting("RETTIDIG_REPORTS_DIR", "where follow-up reports are written", "<var>/reports"),
+    Setting("RETTIDIG_LOG_DIR", "one log file per command run (full dbt and Dagster logs)", "<var>/logs"),
+    Setting("RETTIDIG_AS_OF_DATE", "compute the marts as of this date, YYYY-MM-DD", "the data watermark"),
+    Setting("RETTIDIG_PERIOD_CLOSE_START", "the first month the period close offers, YYYY-MM", "2024-01"),
+    Setting("RETTIDIG_CLOSE_WORKING_DAY", "the month-end close runs on this Danish working day, 1-10", "2"),
+    Setting("RETTIDIG_LOG_LEVEL", "what the console shows with --verbose: DEBUG, INFO, WARNING or ERROR", "INFO"),
+    Setting("DAGSTER_HOME", "the folder holding dagster.yaml", "the project folder"),
+    Setting("RETTIDIG_DAGSTER_STORAGE", "Dagster's run history and event log", "<var>/dagster/storage"),
+    Setting("RETTIDIG_DAGSTER_COMPUTE_LOGS", "Dagster's captured step logs", "<var>/dagster/logs"),
+)
+ENVIRONMENT = {s.name: s.meaning for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -27,56 +60,110 @@ class Settings:
     warehouse: Path
     serving: Path
     reports_dir: Path
-    dagster_home: Path
+    log_dir: Path
     as_of_date: str | None
+    period_close_start: dt.date
+    close_working_day: int
+    log_level: str
+    dagster_home: Path
+    dagster_storage: Path
+    dagster_compute_logs: Path
 
     @classmethod
-    def from_env(cls) -> "Settings":
-        var_dir = _path("RETTIDIG_VAR_DIR", PROJECT_ROOT / "var")
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        var_dir = _path(env, "RETTIDIG_VAR_DIR", PROJECT_ROOT / "var")
         return cls(
             var_dir=var_dir,
-            exports_dir=_path("RETTIDIG_EXPORTS_DIR", var_dir / "sample_exports"),
-            warehouse=_path("RETTIDIG_WAREHOUSE", var_dir / "warehouse.duckdb"),
-            serving=_path("RETTIDIG_SERVING", var_dir / "serving.duckdb"),
-            reports_dir=_path("RETTIDIG_REPORTS_DIR", var_dir / "reports"),
-            dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT),
-            as_of_date=os.environ.get("RETTIDIG_AS_OF_DATE") or None,
+            exports_dir=_path(env, "RETTIDIG_EXPORTS_DIR", var_dir / "sample_exports"),
+            warehouse=_path(env, "RETTIDIG_WAREHOUSE", var_dir / "warehouse.duckdb"),
+            serving=_path(env, "RETTIDIG_SERVING", var_dir / "serving.duckdb"),
+            reports_dir=_path(env, "RETTIDIG_REPORTS_DIR", var_dir / "reports"),
+            log_dir=_path(env, "RETTIDIG_LOG_DIR", var_dir / "logs"),
+            as_of_date=_as_of(env),
+            period_close_start=parse_month(env.get("RETTIDIG_PERIOD_CLOSE_START") or "2024-01", "RETTIDIG_PERIOD_CLOSE_START"),
+            close_working_day=_working_day(env),
+            log_level=_log_level(env),
+            dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT),
+            dagster_storage=_path(env, "RETTIDIG_DAGSTER_STORAGE", var_dir / "dagster" / "storage"),
+            dagster_compute_logs=_path(env, "RETTIDIG_DAGSTER_COMPUTE_LOGS", var_dir / "dagster" / "logs"),
         )
 
+    def environment(self) -> dict[str, str]:
+        """The settings as the environment variables that Dagster's instance (dagster.yaml), dbt's
+        profiles.yml and the processes a run starts read."""
+        values = {
+            "RETTIDIG_VAR_DIR": str(self.var_dir),
+            "RETTIDIG_EXPORTS_DIR": str(self.exports_dir),
+            "RETTIDIG_WAREHOUSE": str(self.warehouse),
+            "RETTIDIG_SERVING": str(self.serving),
+            "RETTIDIG_REPORTS_DIR": str(self.reports_dir),
+            "RETTIDIG_LOG_DIR": str(self.log_dir),
+            "RETTIDIG_PERIOD_CLOSE_START": f"{self.period_close_start:%Y-%m}",
+            "RETTIDIG_CLOSE_WORKING_DAY": str(self.close_working_day),
+            "RETTIDIG_LOG_LEVEL": self.log_level,
+            "DAGSTER_HOME": str(self.dagster_home),
+            "RETTIDIG_DAGSTER_STORAGE": str(self.dagster_storage),
+            "RETTIDIG_DAGSTER_COMPUTE_LOGS": str(self.dagster_compute_logs),
+        }
+        if self.as_of_date:
+            values["RETTIDIG_AS_OF_DATE"] = self.as_of_date
+        return values
 
     def export(self) -> "Settings":
-        """Put the settings into the environment, so that the Dagster instance, the code location,
-        dbt's profiles.yml and any subprocess (the UI) all see the same values."""
-        os.environ.update(
-            {
-                "RETTIDIG_EXPORTS_DIR": str(self.exports_dir),
-                "RETTIDIG_WAREHOUSE": str(self.warehouse),
-                "RETTIDIG_SERVING": str(self.serving),
-                "RETTIDIG_REPORTS_DIR": str(self.reports_dir),
-                "DAGSTER_HOME": str(self.dagster_home),
-            }
-        )
-        os.environ.setdefault("RETTIDIG_DAGSTER_STORAGE", str(self.var_dir / "dagster" / "storage"))
-        os.environ.setdefault("RETTIDIG_DAGSTER_COMPUTE_LOGS", str(self.var_dir / "dagster" / "logs"))
-        if self.as_of_date:
-            os.environ["RETTIDIG_AS_OF_DATE"] = self.as_of_date
-        # dbt runs as a subprocess: find it beside this interpreter even when the venv is not activated
-        bin_dir = str(Path(sys.executable).parent)
-        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        """Put the settings into this process's environment. Only entry points call this (the CLI
+        and the tests), never an import: the in-process Dagster instance and dbt then see them."""
+        os.environ.update(self.environment())
         return self
 
 
-# Environment variables a user may set, with what they mean (printed by `rettidig settings`).
-ENVIRONMENT = {
-    "RETTIDIG_EXPORTS_DIR": "the drop folder with the Kvantum exports (default var/sample_exports)",
-    "RETTIDIG_WAREHOUSE": "the DuckDB file the pipeline writes (default var/warehouse.duckdb)",
-    "RETTIDIG_SERVING": "the DuckDB file BI tools read, marts only (default var/serving.duckdb)",
-    "RETTIDIG_REPORTS_DIR": "where follow-up reports are written (default var/reports)",
-    "RETTIDIG_AS_OF_DATE": "compute the marts as of this date (YYYY-MM-DD); default the data watermark",
-    "RETTIDIG_VAR_DIR": "the folder for all of the above defaults (default var/)",
-    "DAGSTER_HOME": "the folder holding dagster.yaml; default the project folder",
-    "RETTIDIG_DAGSTER_STORAGE": "Dagster's run history and event log (default var/dagster/storage)",
-    "RETTIDIG_DAGSTER_COMPUTE_LOGS": "Dagster's captured step logs (default var/dagster/logs)",
-}
+def parse_month(value: str, name: str = "the month") -> dt.date:
+    """`YYYY-MM` (or a date `YYYY-MM-DD` in the month) -> the month's first day."""
+    text = value.strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    try:
+        if not match:
+            raise ValueError
+        day = dt.date(int(match[1]), int(match[2]), int(match[3] or 1))
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a month: write it as YYYY-MM, e.g. 2024-01.") from None
+    return day.replace(day=1)
+
+
+def parse_date(value: str, name: str) -> str:
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31.") from None
+
+
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    if "\x00" in value:
+        raise SettingsError(f"{name} is not a usable path: remove the NUL character from it.")
+    return path.resolve()
+
+
+def _as_of(env: Mapping[str, str]) -> str | None:
+    value = env.get("RETTIDIG_AS_OF_DATE")
+    return parse_date(value, "RETTIDIG_AS_OF_DATE") if value else None
+
+
+def _working_day(env: Mapping[str, str]) -> int:
+    value = env.get("RETTIDIG_CLOSE_WORKING_DAY") or "2"
+    if not value.strip().isdigit() or not 1 <= int(value) <= 10:
+        raise SettingsError(
+            f"RETTIDIG_CLOSE_WORKING_DAY={value!r} is not a working day of the month: give a whole number "
+            "from 1 to 10 (2 = the second Danish working day)."
+        )
+    return int(value)
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = (env.get("RETTIDIG_LOG_LEVEL") or "INFO").strip().upper()
+    if value not in LOG_LEVELS:
+        raise SettingsError(f"RETTIDIG_LOG_LEVEL={env.get('RETTIDIG_LOG_LEVEL')!r} is not a log level: use one of {', '.join(LOG_LEVELS)}.")
+    return value
