@@ -114,9 +114,7 @@ def run_job(name: str, settings: Settings, options: argparse.Namespace, run_conf
         loggers["console"] = {"config": {"log_level": settings.log_level}}
     run_config = {**(run_config or {}), "loggers": loggers}
     with DagsterInstance.get() as instance:
-        for line in runs.reap_dead_runs(instance):
-            print(line, file=sys.stderr)
-        wait_for_live_runs(instance, no_wait=getattr(options, "no_wait", False))
+        take_turn(instance, options)
         print(f"Running {name}; the full log is in {log_path}", file=sys.stderr)
         try:
             with nullcontext() if verbose else to_log_file(log_path):
@@ -149,6 +147,23 @@ def dbt_nodes_per_step(defs) -> dict[str, int]:
     from orchestration.assets.period_close import period_close_models
 
     return {d.op.name: len(d.keys) + len(d.check_keys) for d in (dbt_models, period_close_models)}
+
+
+def take_turn(instance, options: argparse.Namespace) -> None:
+    """Before a command reads or writes the warehouse: reap the runs that died, then wait for a live
+    run that writes it (or refuse with --no-wait)."""
+    from orchestration import runs
+
+    for line in runs.reap_dead_runs(instance):
+        print(line, file=sys.stderr)
+    wait_for_live_runs(instance, no_wait=getattr(options, "no_wait", False))
+
+
+def wait_turn(options: argparse.Namespace) -> None:
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        take_turn(instance, options)
 
 
 def wait_for_live_runs(instance, no_wait: bool, poll_seconds: float = 2.0) -> None:
@@ -321,6 +336,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     month = parse_month(args.month, "--month") if args.month else None
+    wait_turn(args)
     arrived = unloaded_files(settings) if settings.exports_dir.is_dir() else []
     if arrived:
         print(f"{len(arrived)} new export file(s) in the drop folder: loading and rebuilding the marts first.")
@@ -572,8 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "code", 2)
     except KeyboardInterrupt:
-        print("Interrupted: the run was canceled; nothing half-built was published. Run the command again to "
-              "finish the work.", file=sys.stderr)
+        print("Interrupted. Nothing half-built was published; run the command again to finish the work.",
+              file=sys.stderr)
         return 130
     except Exception as exc:  # no traceback for the user: one line here, the details in a file
         return report_crash(args, exc)

@@ -25,7 +25,7 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
     serving_path = Path(serving_path)
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = serving_path.with_name(f".{serving_path.name}.{os.getpid()}.publishing")
-    staging_path.unlink(missing_ok=True)
+    _remove_abandoned_publications(serving_path)
     relations = conn.execute(
         """
         select table_name, comment from duckdb_tables() where schema_name = ? and database_name = current_database()
@@ -60,6 +60,15 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
         conn.execute("detach publishing")
     os.replace(staging_path, serving_path)  # atomic on one file system
     return rows
+
+
+def _remove_abandoned_publications(serving_path: Path) -> None:
+    """A publication killed while it wrote leaves its new file behind (never the serving file): remove
+    those whose process is gone, and this process's own."""
+    for path in serving_path.parent.glob(f".{serving_path.name}.*.publishing*"):
+        pid = path.name.removeprefix(f".{serving_path.name}.").split(".")[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not Path(f"/proc/{pid}").exists()):
+            path.unlink(missing_ok=True)
 
 
 def _quote(text: str) -> str:
