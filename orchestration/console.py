@@ -159,8 +159,8 @@ def materialization_line(event, stamp: str) -> str | None:
         quarantined = meta.get("rows_quarantined", 0)
         rejected = meta.get("files_rejected", 0)
         return (
-            f"{stamp}  load {path[-1]:<20} {meta.get('files_seen', 0):>4} files, "
-            f"{meta.get('rows_loaded', 0):>10,} rows loaded, {quarantined:,} quarantined"
+            f"{stamp}  load {path[-1]:<20} {meta.get('files_loaded', 0):>4} new file(s) of {meta.get('files_seen', 0)}, "
+            f"{meta.get('rows_loaded', 0):,} rows loaded, {quarantined:,} quarantined"
             + (f", {rejected} file(s) REJECTED" if rejected else "")
         )
     if path == ["serving", "bi_marts"]:

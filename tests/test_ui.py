@@ -45,11 +45,9 @@ def free_port() -> int:
 
 
 def ui_command(port: int) -> list[str]:
-    """`rettidig ui --port PORT`, the console script beside this interpreter (the project's venv)."""
-    script = Path(sys.executable).parent / "rettidig"
-    if script.exists():
-        return [str(script), "ui", "--port", str(port)]
-    return [sys.executable, "-m", "orchestration.cli", "ui", "--port", str(port)]
+    """`dagster dev` itself, as a Dagster user types it in the project folder: the code location
+    comes from pyproject.toml, the instance from dagster.yaml and `.env` (no variable set by hand)."""
+    return [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
 
 
 class DagsterUI:
@@ -149,11 +147,13 @@ def ui(tmp_path_factory):
         RETTIDIG_WAREHOUSE=str(root / "warehouse.duckdb"),
         RETTIDIG_SERVING=str(root / "serving.duckdb"),
         RETTIDIG_REPORTS_DIR=str(root / "reports"),
-        RETTIDIG_DAGSTER_STORAGE=str(root / "dagster" / "storage"),
-        RETTIDIG_DAGSTER_COMPUTE_LOGS=str(root / "dagster" / "logs"),
         PYTHONUNBUFFERED="1",
     )
     env.pop("RETTIDIG_AS_OF_DATE", None)
+    # Dagster's own instance settings come from the project's .env, as for a user in this folder
+    for name in ("DAGSTER_HOME", "RETTIDIG_DAGSTER_STORAGE", "RETTIDIG_DAGSTER_COMPUTE_LOGS"):
+        env.pop(name, None)
+    env["PWD"] = str(REPO)  # as a shell sets it in the project folder (.env reads it)
     port = free_port()
     log = root / "ui.log"
     with log.open("wb") as out:
