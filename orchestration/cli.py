@@ -109,7 +109,7 @@ def run_job(name: str, settings: Settings, options: argparse.Namespace, run_conf
     verbose = getattr(options, "verbose", False)
     log_path = log_file_path(settings.log_dir, name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    loggers = {"rettidig": {"config": {"log_file": str(log_path), "dbt_nodes": dbt_nodes_per_step(defs), "progress": not verbose}}}
+    loggers = {"rettidig": {"config": {"log_file": str(log_path), "dbt_nodes": dbt_nodes_per_step(), "progress": not verbose}}}
     if verbose:
         loggers["console"] = {"config": {"log_level": settings.log_level}}
     run_config = {**(run_config or {}), "loggers": loggers}
@@ -140,7 +140,7 @@ def was_interrupted(result) -> bool:
     )
 
 
-def dbt_nodes_per_step(defs) -> dict[str, int]:
+def dbt_nodes_per_step() -> dict[str, int]:
     """How many nodes (models, seeds, snapshots and tests) each dbt step builds: the count behind
     the progress line."""
     from orchestration.assets.dbt import dbt_models
@@ -269,12 +269,14 @@ def print_load_summary(settings: Settings) -> None:
         ).fetchall():
             print(f"  {source:<20}{files:>7}{rejected:>10}{rows:>12,}{loaded:>12,}{quarantined:>13,}")
         quarantined = conn.execute(
-            "select source, reason, count(*) from raw.quarantine group by all order by 3 desc limit 10"
+            "select source, reason, count(*) from raw.quarantine group by all order by 3 desc, 1, 2"
         ).fetchall()
         if quarantined:
             print("\nQuarantined rows by reason (select * from raw.quarantine):")
-            for source, reason, n in quarantined:
+            for source, reason, n in quarantined[:5]:
                 print(f"  {n:>6}  {source}: {reason}")
+            if len(quarantined) > 5:
+                print(f"  ... and {sum(n for *_, n in quarantined[5:])} more row(s) for {len(quarantined) - 5} other reason(s)")
         for name, error in conn.execute(
             "select file_name, error from raw.load_log where status = 'rejected' "
             "qualify row_number() over (partition by file_name order by load_id desc) = 1"
@@ -396,7 +398,12 @@ def close_from_earlier_start(args: argparse.Namespace, first: dt.date, settings:
         file=sys.stderr,
     )
     env = {**os.environ, "RETTIDIG_PERIOD_CLOSE_START": f"{first:%Y-%m}"}
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args.argv], env=env).returncode
+    command = [sys.executable, "-m", "orchestration.cli", *args.argv]
+    if args.own_process:  # become the new process: a kill or Ctrl-C reaches the run itself
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, command, env)
+    return subprocess.run(command, env=env).returncode
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -449,7 +456,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if code:
         return code
     print("\nClosing every closable month (period_close) ...")
-    code = cmd_close(argparse.Namespace(**{**vars(args), "month": None, "all": True, "force": False}))
+    code = cmd_close(argparse.Namespace(**{**vars(args), "month": None, "all": True, "force": False, "argv": ["close", "--all"],
+                                          "own_process": False}))
     if code:
         return code
     print("\nWriting the follow-up report ...")
@@ -578,9 +586,10 @@ def _terminate_as_interrupt(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    own_process = argv is None  # the command line of this process (not a call from Python)
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    args.argv = argv
+    args.argv, args.own_process = argv, own_process
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if _main_thread() else None
     try:
         return args.func(args)

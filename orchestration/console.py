@@ -129,6 +129,8 @@ class ProgressHandler(logging.Handler):
     def dbt_progress(self, step_key: str, stamp: str) -> str | None:
         done = self.done[step_key] = self.done.get(step_key, 0) + 1
         total = max(self.dbt_nodes[step_key], done)
+        if total < 100:  # a small build (the close) gets its start and end lines only
+            return None
         # a line at each quarter (the end is the step's own line)
         quarter = 4 * done // total
         if quarter > self.reported.get(step_key, 0) and done < total:

@@ -134,8 +134,9 @@ class ServingReader(threading.Thread):
 def drop(tmp_path_factory) -> Path:
     from orchestration.generator import generate
 
+    # the data starts in 2023, before the period close's default first month (2024-01)
     folder = tmp_path_factory.mktemp("kill") / "drop"
-    generate(folder, invoices_per_month=40, months=3, start=dt.date(2024, 1, 1), extracts="monthly", seed=3,
+    generate(folder, invoices_per_month=40, months=3, start=dt.date(2023, 11, 1), extracts="monthly", seed=3,
              progress=False)
     return folder
 
@@ -146,8 +147,13 @@ def reference(tmp_path_factory, drop) -> dict[str, list[tuple]]:
     root = tmp_path_factory.mktemp("reference")
     env = environment(root, drop)
     assert run(["materialize"], env).process.returncode == 0
-    assert run(["close", "--all"], env).process.returncode == 0
-    return marts(root / "warehouse.duckdb")
+    close = run(["close", "--all"], env)
+    assert close.process.returncode == 0, close.output
+    # closed from the data's first month all the same, saying which setting offers those months in the UI
+    assert "Set RETTIDIG_PERIOD_CLOSE_START=2023-11 so that the UI and the schedule offer those months too." in close.output
+    tables = marts(root / "warehouse.duckdb")
+    assert sorted({row[0] for row in tables["period_close"]})[0] == dt.date(2023, 11, 1)
+    return tables
 
 
 def test_killed_runs_are_reaped_and_the_rerun_equals_an_uninterrupted_run(tmp_path, drop, reference):
@@ -246,7 +252,7 @@ def test_sigterm_cancels_a_run_and_a_second_command_waits_or_refuses(tmp_path, d
     refused = run(["materialize", "--no-wait"], env)
     assert refused.process.returncode == 3, refused.output
     assert "period_close" in refused.output and "is writing the warehouse" in refused.output
-    waiting = Command(["close", "--month", "2024-01"], env)
+    waiting = Command(["close", "--month", "2023-12"], env)
     waiting.wait_for("Waiting for run")
     assert busy.finish() == 0, busy.output
     assert waiting.finish() == 0, waiting.output
