@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
+_TEMP_TABLES = ("_ld_rows", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,7 +480,6 @@ def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | No
             raise
         return res
     finally:
-        conn.execute("DROP VIEW IF EXISTS _ld_rows")
         for t in _TEMP_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {t}")
         records.drop_temp_tables(conn)
@@ -670,8 +669,9 @@ def _read_rows(
         """
     )
 
-    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a view (the
-    #    positional join and the checks are cheaper to repeat than to materialise).
+    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a temp table,
+    #    as the steps below read it up to four times, and planning the checks each time costs more
+    #    than keeping the rows (most of a small daily file's load time went to that planning).
     clean = []
     for col in source.columns:
         if col.name not in present:
@@ -686,7 +686,7 @@ def _read_rows(
     # (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP VIEW _ld_rows AS
+        CREATE OR REPLACE TEMP TABLE _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
                 SELECT t._rec, t._line, t._fields, {", ".join(clean)}
