@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test ui prepare bench clean
+.PHONY: demo test test-quick ui prepare bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ prepare: $(STAMP)
 demo: prepare
 	$(BIN)/rettidig demo
 
+# The full suite: the CI gate.
 test: prepare
 	$(BIN)/python -m pytest
+
+# The inner loop: everything but the tests marked slow (whole pipeline runs, the Dagster UI).
+test-quick: prepare
+	$(BIN)/python -m pytest -m "not slow"
 
 ui: prepare
 	$(BIN)/rettidig ui

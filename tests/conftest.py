@@ -15,6 +15,18 @@ SHARED = REPO.parent / "shared"
 EXAMPLES = SHARED / "contract" / "examples"
 
 
+# The tests that run the whole pipeline (Dagster + dbt build) or start the Dagster UI: minutes,
+# not seconds. `make test-quick` (pytest -m "not slow") leaves them out for the inner loop;
+# `make test` (the CI gate) runs everything. A new test of that kind: `@pytest.mark.slow`.
+SLOW_MODULES = {"test_pipeline_e2e", "test_ui", "test_cli_messy_drop"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def project_environment(tmp_path_factory) -> None:
     """Point every setting at a session folder before anything imports the Dagster definitions,

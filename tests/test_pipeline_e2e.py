@@ -7,8 +7,10 @@ One module-scoped run on a small drop folder; the tests read what it left behind
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
+import time
 
 import duckdb
 import pytest
@@ -38,6 +40,7 @@ def pipeline(tmp_path_factory):
     from orchestration.settings import Settings
 
     root = tmp_path_factory.mktemp("e2e")
+    started = time.time()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RETTIDIG_EXPORTS_DIR", str(root / "drop"))
         mp.setenv("RETTIDIG_WAREHOUSE", str(root / "warehouse.duckdb"))
@@ -55,7 +58,7 @@ def pipeline(tmp_path_factory):
         close_code = main(["close", "--all"])
         yield {
             "settings": settings, "summary": summary, "materialize_code": code, "close_code": close_code,
-            "monthly_copy": monthly_copy, "mp": mp,
+            "monthly_copy": monthly_copy, "mp": mp, "started": started,
         }
 
 
@@ -278,6 +281,26 @@ def test_status_disagreements_between_fakturaer_and_events_are_counted(pipeline)
     settings, summary = pipeline["settings"], pipeline["summary"]
     [(n,)] = query(settings, "select count(*) from intermediate.int_invoice_status_disagreements")
     assert n == summary.status_disagreements
+
+
+def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
+    """Issue 8, goal 6: `rettidig materialize` and `rettidig close` build the models and run the
+    data tests that guard what BI reads (blocking), but not dbt's unit tests (those run below)."""
+    from orchestration.lib.dbt.project import dbt_project
+
+    runs = [
+        p for p in (dbt_project.project_dir / "target").glob("*/run_results.json")
+        if p.stat().st_mtime >= pipeline["started"] and p.parent.name.startswith(("dbt_models-", "period_close"))
+    ]
+    assert {p.parent.name.split("-")[0] for p in runs} >= {"dbt_models"}, runs
+    for path in runs:
+        ids = [r["unique_id"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]]
+        assert not [i for i in ids if i.startswith("unit_test.")], path
+        assert [i for i in ids if i.startswith("model.")], path
+    for path in (p for p in runs if p.parent.name.startswith("dbt_models-")):
+        tests = [r["unique_id"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]
+                 if r["unique_id"].startswith("test.")]
+        assert any(".unique_" in i for i in tests) and any(".not_null_" in i for i in tests), path
 
 
 def test_dbt_unit_tests_hold_whatever_the_run_vars(pipeline):

@@ -34,6 +34,12 @@ class DbtBuildConfig(Config):
     full_refresh: bool = Field(default=False, description="Rebuild incremental models from scratch.")
 
 
+# A production build runs the models and the data tests that guard what BI reads; dbt's unit
+# tests check the SQL, not the data, so they run in the test suite (`make test`, CI:
+# tests/test_pipeline_e2e.py) and not in every production run (docs/architecture.md).
+PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_vars(as_of_date: str | None) -> dict:
     as_of = as_of_date or Settings.from_env().as_of_date
     return {"as_of_date": as_of} if as_of else {}
@@ -48,7 +54,7 @@ def dbt_vars(as_of_date: str | None) -> dict:
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, config: DbtBuildConfig):
-    args = ["build", "--vars", json.dumps(dbt_vars(config.as_of_date))]
+    args = ["build", *PRODUCTION_BUILD_ARGS, "--vars", json.dumps(dbt_vars(config.as_of_date))]
     if config.full_refresh:
         args.append("--full-refresh")
     yield from with_table_metadata(context, dbt.cli(args, context=context).stream(), duckdb)

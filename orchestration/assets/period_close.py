@@ -83,7 +83,9 @@ def period_close_models(
         "data_watermark": MetadataValue.text(str(bounds.data_watermark)),
         "forced": config.force,
     }
-    events = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    # No unit tests in a production run (they run in the test suite; see assets/dbt.py).
+    events = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
+                     context=context).stream()
     for event in with_table_metadata(context, events, duckdb):
         if isinstance(event, Output):
             event = event.with_metadata({**event.metadata, **summary})

@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
+_TEMP_TABLES = ("_ld_rows", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,7 +480,6 @@ def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | No
             raise
         return res
     finally:
-        conn.execute("DROP VIEW IF EXISTS _ld_rows")
         for t in _TEMP_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {t}")
         records.drop_temp_tables(conn)
@@ -596,56 +595,61 @@ def _read_rows(
         "'malformed quotes: ' || column_name || ' has text after its closing quote or a quote that "
         "is never closed (a quote inside a field is written \"\" and the field is quoted)'"
     )
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _ld_rejrec AS
-        WITH e AS (
-            SELECT line AS rec, column_idx, column_name, error_type::VARCHAR AS error_type,
-                   error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') AS field_count,
-                   TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found,
-                   CASE error_type::VARCHAR
-                       WHEN 'CAST' THEN {cast_reason}
-                       WHEN 'UNQUOTED VALUE' THEN CASE WHEN {str(recmap.ends_in_quote).lower()}
-                                                        AND line = {recmap.n_records}
-                                                       THEN {unterminated} ELSE {malformed} END
-                       WHEN 'LINE SIZE OVER MAXIMUM'
-                           THEN 'record too long: more than {DUCKDB_MAX_LINE_SIZE} bytes'
-                       ELSE 'unreadable record: ' || error_message
-                   END AS reason
-            FROM (SELECT *, regexp_extract(error_message, 'Could not convert string "(.*)" to ''', 1) AS val
-                  FROM _ld_rej)
-        ), fc AS (
-            SELECT rec, min(column_idx) AS column_idx,
-                   coalesce(min(found) FILTER (WHERE error_type = 'MISSING COLUMNS'), max(found)) AS found
-            FROM e WHERE field_count GROUP BY rec
-        ), one AS (
-            -- A record with the wrong number of fields gets that reason only, not the cast errors
-            -- of its shifted fields. The count is ours (records.count_fields): DuckDB's "Found:"
-            -- stops at the first non-empty extra field.
-            SELECT fc.rec, fc.column_idx, NULL::VARCHAR AS column_name,
-                   'wrong number of fields: '
-                   || CASE WHEN {records.fields_sql('s')} <> {n_fields}
-                           THEN {records.fields_sql('s')} ELSE fc.found END
-                   || ' instead of {n_fields}' AS reason
-            FROM fc
-            JOIN (SELECT rec, fields FROM _ld_recs) s ON s.rec = fc.rec
-            LEFT JOIN _ld_nf nf ON nf.rec = fc.rec
-            UNION ALL
-            SELECT rec, column_idx, column_name, reason FROM e
-            WHERE NOT field_count AND rec NOT IN (SELECT rec FROM e WHERE field_count)
+    # (The usual case, no rejects, skips the queries: each costs a fixed few ms per file.)
+    n_rejected = conn.execute("SELECT count(*) FROM _ld_rej").fetchone()[0]
+    if not n_rejected:
+        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_rejrec (rec BIGINT, column_name VARCHAR, reason VARCHAR)")
+    else:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_rejrec AS
+            WITH e AS (
+                SELECT line AS rec, column_idx, column_name, error_type::VARCHAR AS error_type,
+                       error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') AS field_count,
+                       TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found,
+                       CASE error_type::VARCHAR
+                           WHEN 'CAST' THEN {cast_reason}
+                           WHEN 'UNQUOTED VALUE' THEN CASE WHEN {str(recmap.ends_in_quote).lower()}
+                                                            AND line = {recmap.n_records}
+                                                           THEN {unterminated} ELSE {malformed} END
+                           WHEN 'LINE SIZE OVER MAXIMUM'
+                               THEN 'record too long: more than {DUCKDB_MAX_LINE_SIZE} bytes'
+                           ELSE 'unreadable record: ' || error_message
+                       END AS reason
+                FROM (SELECT *, regexp_extract(error_message, 'Could not convert string "(.*)" to ''', 1) AS val
+                      FROM _ld_rej)
+            ), fc AS (
+                SELECT rec, min(column_idx) AS column_idx,
+                       coalesce(min(found) FILTER (WHERE error_type = 'MISSING COLUMNS'), max(found)) AS found
+                FROM e WHERE field_count GROUP BY rec
+            ), one AS (
+                -- A record with the wrong number of fields gets that reason only, not the cast errors
+                -- of its shifted fields. The count is ours (records.count_fields): DuckDB's "Found:"
+                -- stops at the first non-empty extra field.
+                SELECT fc.rec, fc.column_idx, NULL::VARCHAR AS column_name,
+                       'wrong number of fields: '
+                       || CASE WHEN {records.fields_sql('s')} <> {n_fields}
+                               THEN {records.fields_sql('s')} ELSE fc.found END
+                       || ' instead of {n_fields}' AS reason
+                FROM fc
+                JOIN (SELECT rec, fields FROM _ld_recs) s ON s.rec = fc.rec
+                LEFT JOIN _ld_nf nf ON nf.rec = fc.rec
+                UNION ALL
+                SELECT rec, column_idx, column_name, reason FROM e
+                WHERE NOT field_count AND rec NOT IN (SELECT rec FROM e WHERE field_count)
+            )
+            SELECT rec,
+                   CASE WHEN count(*) = 1 THEN any_value(column_name) END AS column_name,
+                   string_agg(reason, '; ' ORDER BY column_idx) AS reason
+            FROM one GROUP BY rec
+            """
         )
-        SELECT rec,
-               CASE WHEN count(*) = 1 THEN any_value(column_name) END AS column_name,
-               string_agg(reason, '; ' ORDER BY column_idx) AS reason
-        FROM one GROUP BY rec
-        """
-    )
 
     # 3. Map DuckDB's good rows (file order) onto the records it did not reject.
     bad_recs = conn.execute(
         """SELECT count(*), count(*) FILTER (WHERE s.rec IS NULL OR s.empty OR s.rec < 2)
            FROM _ld_rejrec r LEFT JOIN (SELECT rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
-    ).fetchone()
+    ).fetchone() if n_rejected else (0, 0)
     n_good = conn.execute("SELECT count(*) FROM _ld_t").fetchone()[0]
     if bad_recs[1] or n_good + bad_recs[0] != recmap.n_data_records:
         raise _Rejected(
@@ -665,8 +669,9 @@ def _read_rows(
         """
     )
 
-    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a view (the
-    #    positional join and the checks are cheaper to repeat than to materialise).
+    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a temp table,
+    #    as the steps below read it up to four times, and planning the checks each time costs more
+    #    than keeping the rows (most of a small daily file's load time went to that planning).
     clean = []
     for col in source.columns:
         if col.name not in present:
@@ -681,7 +686,7 @@ def _read_rows(
     # (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP VIEW _ld_rows AS
+        CREATE OR REPLACE TEMP TABLE _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
                 SELECT t._rec, t._line, t._fields, {", ".join(clean)}
@@ -777,15 +782,17 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
             FROM _ld_dup WHERE kind = 'conflict'
             """
         )
-    conn.execute(
-        f"""
-        INSERT INTO {RAW_SCHEMA}.quarantine
-        SELECT ?, ?, ?, t.start_line, q.column_name, t.raw_text, q.reason
-        FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec
-        ORDER BY t.start_line
-        """,
-        [res.load_id, f.name, f.source],
-    )
+    res.rows_quarantined = conn.execute("SELECT count(*) FROM _ld_q").fetchone()[0]
+    if res.rows_quarantined:
+        conn.execute(
+            f"""
+            INSERT INTO {RAW_SCHEMA}.quarantine
+            SELECT ?, ?, ?, t.start_line, q.column_name, t.raw_text, q.reason
+            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec
+            ORDER BY t.start_line
+            """,
+            [res.load_id, f.name, f.source],
+        )
 
     # 7. The accepted rows.
     inserted = conn.execute(
@@ -798,7 +805,6 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
         [f.name, f.extract_date, res.load_id],
     ).fetchone()[0]
     res.rows = recmap.n_data_records
-    res.rows_quarantined = conn.execute("SELECT count(*) FROM _ld_q").fetchone()[0]
     res.rows_duplicate = conn.execute("SELECT count(*) FROM _ld_dup WHERE kind = 'duplicate'").fetchone()[0]
     res.rows_loaded = res.rows - res.rows_quarantined
     if inserted != res.rows_loaded - res.rows_duplicate:
