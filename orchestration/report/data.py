@@ -2,7 +2,9 @@
 
 Every number in the report comes from a query in this module. The queries read `marts.*`
 (../shared/contract/MARTS.md), names from `staging.stg_kvantum__users` and department names from
-`reference.departments`; they filter, sort and add up, and compute no rule of their own.
+`reference.departments`; they filter, sort and add up, and compute no rule of their own. The v1.1
+sections (escalation worklist, where the days went, process map, expense claims) read the dbt
+`reporting` layer (models/reporting/), where their numbers are computed and tested.
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ class ReportData:
     aging: Table
     timely_payment: Table
     returns_by_reason: Table
+    # v1.1 sections, read from the dbt `reporting` layer (models/reporting/)
+    escalation_worklist: Table
+    dwell_by_department_step: Table
+    process_variants: Table
+    process_map_edges: Table
+    expense_claims_worklist: Table
+    expense_claims_by_department: Table
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -305,6 +314,17 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         order by returns desc, reason_code
     """, p)
 
+    # v1.1: every number of these sections is a reporting model; here they are only read
+    escalation_worklist = _query(conn, "select * from reporting.rpt_escalation_worklist order by sort_order")
+    dwell_by_department_step = _query(
+        conn, "select * from reporting.rpt_dwell_by_department_step order by department, step")
+    process_variants = _query(conn, "select * from reporting.rpt_process_variants_top order by variant_rank")
+    process_map_edges = _query(
+        conn, "select * from reporting.rpt_process_map_edges order by transitions desc, from_event, to_event")
+    expense_claims_worklist = _query(conn, "select * from reporting.rpt_expense_claims_worklist order by sort_order")
+    expense_claims_by_department = _query(
+        conn, "select * from reporting.rpt_expense_claims_by_department order by department")
+
     return ReportData(
         as_of=as_of,
         data_watermark=data_watermark(conn, as_of),
@@ -321,6 +341,12 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         aging=aging,
         timely_payment=timely_payment,
         returns_by_reason=returns_by_reason,
+        escalation_worklist=escalation_worklist,
+        dwell_by_department_step=dwell_by_department_step,
+        process_variants=process_variants,
+        process_map_edges=process_map_edges,
+        expense_claims_worklist=expense_claims_worklist,
+        expense_claims_by_department=expense_claims_by_department,
     )
 
 
@@ -347,6 +373,10 @@ def key_figures(data: ReportData) -> list[KeyFigure]:
         KeyFigure("holder_without_access", "Hos behandler uden adgang til Kvantum", L.INT,
                   totals["holder_without_access"]),
         KeyFigure("escalation_candidates", "På eskaleringslisten", L.INT, totals["escalation_candidates"]),
+        KeyFigure("near_due", "Tæt på forfald uden godkendelse", L.INT,
+                  sum(1 for r in data.escalation_worklist.records() if r["is_near_due"])),
+        KeyFigure("expense_claims_flagged", "Udlæg med kontrolpunkt", L.INT,
+                  sum(r["flagged_claims"] for r in data.expense_claims_by_department.records())),
         KeyFigure("on_time_rate", f"Rettidig betaling, {month}", L.RATE, totals["on_time_rate"]),
         KeyFigure("suppliers_to_contact", f"Leverandører på kontaktlisten ({data.supplier_year or '–'})", L.INT,
                   len(data.supplier_contacts)),
