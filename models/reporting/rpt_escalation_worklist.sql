@@ -2,7 +2,8 @@
 -- the holder and the escalation target come from the users' current version (personal data: the
 -- reporting schema is never published to BI).
 with users as (
-    select user_id, full_name from {{ ref('stg_kvantum__users') }}
+    -- the current version of each user (the only place names come from)
+    select user_id, full_name from {{ ref('stg_kvantum__users') }} where is_current
 )
 
 select

@@ -1,7 +1,8 @@
 -- Report (R16): the expense-claim worklist at D with names (employee, approver) and the control
 -- flags spelled out in Danish, for the report's sheet.
 with users as (
-    select user_id, full_name from {{ ref('stg_kvantum__users') }}
+    -- the current version of each user (the only place names come from)
+    select user_id, full_name from {{ ref('stg_kvantum__users') }} where is_current
 )
 
 select
