@@ -155,7 +155,7 @@ def test_a_drop_folder_without_udlaeg_loads_and_builds_with_empty_claim_marts(wi
     assert rows > 0
 
 
-def test_report_shows_the_new_sheets_and_sections_from_the_reporting_layer(with_claims):
+def test_report_shows_the_new_sheets_and_sections_from_the_reporting_layer(with_claims, monkeypatch):
     """The report asset (through Dagster) lists the reporting models among its deps and writes the
     escalation and expense-claim sheets, the v1.1 HTML sections and the process map."""
     from dagster import AssetKey, DagsterInstance
@@ -165,6 +165,10 @@ def test_report_shows_the_new_sheets_and_sections_from_the_reporting_layer(with_
     from orchestration.jobs import REPORT_KEY
 
     settings, summary, _, _ = with_claims
+    monkeypatch.setenv("RETTIDIG_EXPORTS_DIR", str(settings.exports_dir))
+    monkeypatch.setenv("RETTIDIG_WAREHOUSE", str(settings.warehouse))
+    monkeypatch.setenv("RETTIDIG_SERVING", str(settings.serving))
+    monkeypatch.setenv("RETTIDIG_REPORTS_DIR", str(settings.reports_dir))
     deps = set(defs.resolve_asset_graph().get(REPORT_KEY).parent_keys)
     reporting = {AssetKey(["reporting", name]) for name in (
         "rpt_escalation_worklist", "rpt_dwell_by_department_step", "rpt_process_variants_top",
