@@ -126,7 +126,7 @@ def test_files_follow_the_format(small):
 def test_header_only_files_when_nothing_happened(tmp_path):
     summary = generate(tmp_path, invoices_per_month=15, months=1, start=START, extracts="daily", progress=False)
     empty = [n for n, rows in summary.files.items() if rows == 0]
-    assert empty and len(summary.files) == 31 * 6
+    assert empty and len(summary.files) == 31 * 7
     for name in empty:
         source = name.rsplit("_", 1)[0]
         assert (tmp_path / name).read_bytes() == ("\ufeff" + ";".join(SOURCES[source].column_names) + "\r\n").encode()
@@ -229,9 +229,8 @@ def test_users_suppliers_and_hierarchy(small):
         by_id[u["Bruger_id"]].append(u)
     directors = {k for k, vs in by_id.items() if vs[0]["Leder_id"] is None}
     assert {by_id[d][0]["Forvaltning"] for d in directors} == {"ØKF", "BUF", "SUF", "SOF", "TMF", "KFF", "BIF", "KS"}
-    for vs in by_id.values():
-        for v in vs:
-            assert v["Leder_id"] is None or v["Leder_id"] in by_id
+    # every Leder_id names a user, except the one deliberate gap (R14: "names no user")
+    assert {v["Leder_id"] for vs in by_id.values() for v in vs if v["Leder_id"] and v["Leder_id"] not in by_id} == {"XXXX99"}
     assert any(v["Kvantum_adgang"] == "N" for vs in by_id.values() for v in vs[1:])  # access lost later
     assert any(len({v["Leder_id"] for v in vs}) > 1 for vs in by_id.values())  # a new manager
     suppliers = {r["Leverandørnummer"]: r for r in read(folder, "leverandoerer")}
@@ -327,6 +326,65 @@ def test_existing_exports_are_not_overwritten_silently(tmp_path):
 
 def test_full_extract_holds_each_key_once(larger):
     folder, s = larger
-    assert len(s.files) == 6
+    assert len(s.files) == 7
     rows = read(folder, "fakturaer")
     assert len(rows) == len({r["Bilagsnummer"] for r in rows}) == s.documents == 12000
+
+
+def test_expense_claims_match_the_summary_and_break_every_control(small):
+    folder, s = small
+    rows = read(folder, "udlaeg")
+    assert s.expense_claim_versions == len(rows) > 0
+    assert s.expense_claims == len({r["Udlægsnummer"] for r in rows})
+    users = {u["Bruger_id"] for u in read(folder, "brugere")}
+    assert {r["Bruger_id"] for r in rows} <= users
+    w = s.expense_claims_at_watermark
+    flags = ("self_approved", "approver_not_manager", "no_receipt", "no_purpose",
+             "representation_without_participants", "possible_duplicate", "late_submission")
+    assert all(w[f] >= 1 for f in flags), w
+    assert w["claims"] == s.expense_claims  # monthly extracts: every claim is submitted by the end
+    assert w["open"] >= 1 and w["paid"] > w["paid_within_limit"] >= 1
+    assert w["worklist"] <= w["open"] + w["flagged"]
+    statuses = {r["Status"] for r in rows}
+    assert {"INDSENDT", "GODKENDT", "UDBETALT"} <= statuses
+    # a duplicate pair: the same employee, expense date and amount under two claim ids
+    current = {}
+    for r in rows:
+        current[r["Udlægsnummer"]] = r
+    pairs = Counter((r["Bruger_id"], r["Udgiftsdato"], r["Beløb_DKK"]) for r in current.values())
+    assert max(pairs.values()) >= 2
+
+
+def test_situations_for_escalation_and_dwell(small, larger):
+    """R14: a manager chain of several levels, managers without access, a chain without a manager,
+    one naming no user, and a cycle; the worklist at the watermark shows each issue code. R15:
+    misrouted invoices forwarded on, second approvals, payment blocks lifted and set again."""
+    folder, s = small
+    w = s.at_watermark
+    assert w["near_due"] >= 1 and w["escalation_worklist"] >= w["near_due"]
+    assert w["escalation_no_holder"] >= 1 and w["escalation_no_manager"] >= 1 and w["escalation_cycle"] >= 1
+    assert w["escalation_issues"] == w["escalation_no_holder"] + w["escalation_no_manager"] + w["escalation_cycle"]
+    users = {}
+    for u in read(folder, "brugere"):
+        users[u["Bruger_id"]] = u  # one version each for these users
+    cycle = [u for u in users.values() if u["Leder_id"] in users and users[u["Leder_id"]]["Leder_id"] == u["Bruger_id"]]
+    assert len(cycle) == 2 and all(u["Kvantum_adgang"] == "N" for u in cycle)
+    chains = [u for u in users.values() if u["Leder_id"] in users and users[u["Leder_id"]]["Leder_id"] in users
+              and users[users[u["Leder_id"]]["Leder_id"]]["Leder_id"] is None]
+    assert chains  # employee -> manager -> director
+    assert any(u["Leder_id"] is None and u["Kvantum_adgang"] == "N" for u in users.values())
+    big, _ = larger
+    events = defaultdict(list)
+    for e in read(big, "fakturahaendelser"):
+        events[e["Bilagsnummer"]].append(e)
+    dept = {r["Bruger_id"]: r["Forvaltning"] for r in read(big, "brugere")}
+    inv_dept = {r["Bilagsnummer"]: r["Forvaltning"] for r in read(big, "fakturaer")}
+    twice = blocked_again = forwarded_on = 0
+    for bil, evs in events.items():
+        evs.sort(key=lambda e: (ts(e["Tidspunkt"]), e["Hændelses_id"]))
+        kinds = [e["Hændelse"] for e in evs]
+        twice += kinds.count("GODKENDT") == 2
+        blocked_again += "SPÆRRET" in kinds[kinds.index("SPÆRRE_OPHÆVET"):] if "SPÆRRE_OPHÆVET" in kinds else False
+        forwarded_on += any(e["Hændelse"] == "VIDERESENDT" and dept.get(e["Fra_bruger"]) not in ("KS", inv_dept[bil])
+                            for e in evs)
+    assert twice > 0 and blocked_again > 0 and forwarded_on > 0

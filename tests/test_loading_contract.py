@@ -29,6 +29,10 @@ VM = "Varemodtagelses_id;Ordrenummer;Linjenummer;Modtaget_dato;Antal;Registreret
 FH = "Hændelses_id;Bilagsnummer;Tidspunkt;Hændelse;Fra_bruger;Til_bruger;Årsagskode;Kommentar"
 BR = "Bruger_id;Navn;Forvaltning;Enhed;Leder_id;Kvantum_adgang;Ændret"
 LEV = "Leverandørnummer;CVR;Navn;Land;Registreret_betalingsoplysning;Kræver_ordrenummer;Ændret"
+UD = (
+    "Udlægsnummer;Bruger_id;Forvaltning;Udgiftsdato;Indsendt_dato;Beløb_DKK;Udgiftstype;Formål;Kvittering;"
+    "Deltagere;Godkender;Status;Godkendt_dato;Udbetalt_dato;Ændret"
+)
 FA = (
     "Bilagsnummer;Fakturanummer;Fakturatype;Leverandørnummer;Afsendelsesdato;Fakturadato;"
     "Modtagetdato;Forfaldsdato;Beløb;Valuta;Beløb_DKK;Ordrenummer;Modtager_EAN;Forvaltning;Kanal;"
@@ -114,6 +118,7 @@ def test_examples_load_with_nothing_quarantined(conn):
         "fakturaer": (3, 3, 0),
         "varemodtagelser": (1, 1, 0),
         "fakturahaendelser": (11, 11, 0),
+        "udlaeg": (0, 0, 0),  # optional (v1.1): the examples have none
     }
     assert all(r.ok and not r.warnings for r in results)
     for source, (n, _, _) in counts.items():
@@ -868,7 +873,7 @@ def test_unknown_files_are_ignored_with_a_warning_and_logged_once(conn, drop):
         "ignored brugere_20250231.csv: 20250231 is not a valid date (YYYYMMDD); it is not loaded",
         "ignored notes.txt: the name does not have the form <source>_<YYYYMMDD>.csv; it is not loaded",
         "ignored ordrer_20250301.csv: 'ordrer' is not a known source (one of fakturaer, fakturahaendelser, "
-        "indkoebsordrer, varemodtagelser, leverandoerer, brugere); it is not loaded",
+        "indkoebsordrer, varemodtagelser, leverandoerer, brugere, udlaeg); it is not loaded",
     ]
     assert scan_drop_folder(drop).warnings == expected
     result = load_source(conn, drop, "varemodtagelser")
@@ -1019,3 +1024,44 @@ def test_line_numbers_in_a_file_read_in_parallel(conn, drop):
     got = conn.execute('SELECT "Hændelses_id", _line FROM raw.fakturahaendelser ORDER BY _line').fetchall()
     assert got == expected_good
     assert conn.execute("SELECT line FROM raw.quarantine ORDER BY line").fetchall() == [(ln,) for _, ln in expected_bad]
+
+
+# --------------------------------------------------------------------------------------------
+# udlaeg (v1.1): an optional entity source
+
+
+def test_udlaeg_loads_versions_and_quarantines_bad_rows(conn, drop):
+    put(drop, "udlaeg_20250301.csv",
+        f"{UD}\r\n"
+        "U-1;AB12;BUF;03-02-2025;10-02-2025;1234,50;REPRÆSENTATION;Møde;J;\"Anna; Bo\";CD34;GODKENDT;12-02-2025;;12-02-2025 09:00:00\r\n"
+        "U-2;AB12;BUF;03-02-2025;10-02-2025;99,00;TAXI;;J;;;INDSENDT;;;10-02-2025 08:00:00\r\n"
+        "U-3;AB12;XYZ;03-02-2025;10-02-2025;99,00;ANDET;;J;;;INDSENDT;;;10-02-2025 08:00:00\r\n"
+        "U-4;AB12;BUF;03-02-2025;10-02-2025;99,00;ANDET;;Y;;;INDSENDT;;;10-02-2025 08:00:00\r\n")
+    put(drop, "udlaeg_20250315.csv",
+        f"{UD}\nU-1;AB12;BUF;03-02-2025;10-02-2025;1234,50;REPRÆSENTATION;Møde;J;\"Anna; Bo\";CD34;UDBETALT;12-02-2025;14-03-2025;14-03-2025 10:00:00\n")
+    result = load_source(conn, drop, "udlaeg")
+    assert [(f.file_name, f.status, f.rows, f.rows_loaded, f.rows_quarantined) for f in result.files] == [
+        ("udlaeg_20250301.csv", "loaded", 4, 1, 3),
+        ("udlaeg_20250315.csv", "loaded", 1, 1, 0),
+    ]
+    assert [(q[0], q[1], q[2].split(":")[0]) for q in quarantine(conn)] == [
+        (3, "Udgiftstype", "value outside its code list"),
+        (4, "Forvaltning", "value outside its code list"),
+        (5, "Kvittering", "flag not J/N"),
+    ]
+    assert conn.execute(
+        'SELECT "Udlægsnummer", "Beløb_DKK", "Deltagere", "Kvittering", "Status", "Udbetalt_dato", _line '
+        "FROM raw.udlaeg ORDER BY _load_id, _line"
+    ).fetchall() == [
+        ("U-1", Decimal("1234.50"), "Anna; Bo", True, "GODKENDT", None, 2),
+        ("U-1", Decimal("1234.50"), "Anna; Bo", True, "UDBETALT", date(2025, 3, 14), 2),
+    ]
+    assert_reconciles(conn)
+
+
+def test_drop_folder_without_udlaeg_loads_as_before(conn, drop):
+    put(drop, "brugere_20250301.csv", f"{BR}\nAB12;Anna Berg;BUF;Skole;CD34;J;02-01-2025 07:00:00\n")
+    load_drop_folder(conn, drop)
+    assert conn.execute("SELECT source, status FROM raw.load_log ORDER BY source").fetchall() == [("brugere", "loaded")]
+    assert conn.execute("SELECT count(*) FROM raw.udlaeg").fetchone() == (0,)
+    assert "udlaeg" in LOAD_ORDER

@@ -1,13 +1,17 @@
 """The follow-up report (orchestration.report) on a small hand-made warehouse.
 
 The warehouse has the `marts` tables with exactly the columns of ../shared/contract/MARTS.md, plus
-`staging.stg_kvantum__users` and `reference.departments`. No dbt is needed.
+`staging.stg_kvantum__users` and `reference.departments`; the real dbt reporting views of the v1
+sheets (models/reporting/) are built on top of them with `dbt run`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +20,11 @@ import openpyxl
 import pytest
 
 from orchestration.report import ReportResult, build_report
+from orchestration.settings import PROJECT_ROOT
+
+# The reporting models that read only marts, users and departments: dbt builds them on the
+# hand-made marts (the v1.1 ones read intermediate models and stay empty tables below).
+V1_REPORTING_MODELS = "rpt_invoice_lists rpt_escalation_list rpt_supplier_contacts rpt_returns_by_reason"
 
 AS_OF = dt.date(2025, 3, 13)
 
@@ -187,9 +196,17 @@ def make_warehouse(path: Path, *, with_period_close: bool = True) -> Path:
     insert("marts.return_rate", [(D(2025, 2, 1), "BUF", 100, 1, 0.01)])
     insert("marts.supplier_errors", SUPPLIER_ERRORS)
     insert("marts.manual_handling", [(D(2025, 2, 1), "BUF", True, 10, 4, 0.4)])
+    conn.execute(REPORTING_DDL)
     if with_period_close:
         insert("marts.period_close", PERIOD_CLOSE)
     conn.close()
+    dbt = Path(sys.executable).with_name("dbt")
+    project = PROJECT_ROOT / "dbt_project"
+    subprocess.run(
+        [str(dbt), "run", "--select", V1_REPORTING_MODELS, "--project-dir", str(project), "--profiles-dir",
+         str(project), "--target-path", str(path.parent / f"dbt_target_{path.stem}")],
+        env={**os.environ, "RETTIDIG_WAREHOUSE": str(path)}, check=True, capture_output=True,
+    )
     return path
 
 
@@ -211,7 +228,42 @@ def report(warehouse: duckdb.DuckDBPyConnection, out_dir: Path) -> ReportResult:
 
 
 SHEETS = ["Forside", "Oversigt", "Manglende varemodtagelse", "Behandler uden adgang", "Betalingsspærre",
-          "Eskaleringsliste", "Forfaldne fakturaer", "Leverandørkontakt"]
+          "Eskaleringsliste", "Eskalering (tæt på forfald)", "Forfaldne fakturaer", "Leverandørkontakt", "Udlæg",
+          "Udlæg pr. forvaltning"]
+
+# The v1.1 sections read the dbt reporting layer (models/reporting/); this hand-made warehouse has
+# it empty (a drop folder without udlaeg and nothing near due): the sheets are empty, the HTML
+# sections say so. tests/test_rules_r14_r16_e2e.py checks them filled, on a real dbt build.
+REPORTING_DDL = """
+create schema reporting;
+create table reporting.rpt_escalation_worklist (
+    as_of_date date, invoice_id varchar, department varchar, department_name varchar, supplier_id varchar,
+    amount_dkk decimal(18,2), due_date date, trigger_text varchar, is_near_due boolean, is_lying_22_plus boolean,
+    days_to_due integer, bank_days_to_due integer, days_lying integer, holder_user_id varchar,
+    holder_name varchar, holder_since_date date, bank_days_with_holder integer,
+    escalation_target_user_id varchar, escalation_target_name varchar, escalation_issue varchar,
+    escalation_issue_text varchar, sort_order bigint);
+create table reporting.rpt_dwell_by_department_step (
+    as_of_date date, first_month date, department varchar, department_name varchar, step varchar,
+    invoices bigint, total_days bigint, avg_days double);
+create table reporting.rpt_process_variants_top (
+    variant varchar, invoices bigint, share_of_invoices double, median_days_to_pay double, events bigint,
+    variant_rank bigint);
+create table reporting.rpt_process_map_edges (
+    from_event varchar, to_event varchar, transitions bigint, median_days double);
+create table reporting.rpt_expense_claims_worklist (
+    as_of_date date, claim_id varchar, department varchar, department_name varchar, employee_user_id varchar,
+    employee_name varchar, expense_date date, submitted_date date, amount_dkk decimal(18,2),
+    expense_type varchar, status varchar, is_open boolean, days_open integer, open_bucket varchar,
+    approver_user_id varchar, approver_name varchar, has_control_flag boolean, flags_text varchar,
+    sort_order bigint);
+create table reporting.rpt_expense_claims_by_department as
+    select department, department_name, 0::bigint as open_claims, 0::bigint as open_0_12,
+           0::bigint as open_13_21, 0::bigint as open_22_30, 0::bigint as open_31_plus,
+           0::bigint as flagged_claims, 0::bigint as paid, 0::bigint as paid_within_limit,
+           null::double as paid_within_limit_rate
+    from reference.departments;
+"""
 
 # Sheet -> the mart query whose rows the sheet lists.
 MART_QUERIES = {

@@ -33,8 +33,8 @@ SERVER_TIMEOUT = 90  # seconds until /server_info answers and the code location 
 RUN_TIMEOUT = 240  # seconds for the launched run to finish
 LOCATION = "orchestration.definitions"
 REPOSITORY = "__repository__"
-GROUPS = {"raw", "reference", "staging", "intermediate", "marts", "serving", "reports"}
-RAW_SOURCES = {"fakturaer", "fakturahaendelser", "brugere", "indkoebsordrer", "leverandoerer", "varemodtagelser"}
+GROUPS = {"raw", "reference", "staging", "intermediate", "marts", "reporting", "serving", "reports"}
+RAW_SOURCES = {"fakturaer", "fakturahaendelser", "brugere", "indkoebsordrer", "leverandoerer", "varemodtagelser", "udlaeg"}
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 
 

@@ -19,11 +19,5 @@ select
     as_of_date,
     is_in_process,
     case when is_in_process then as_of_date - received_date end as days_lying,
-    case
-        when not is_in_process then null
-        when as_of_date - received_date <= 12 then '0-12'
-        when as_of_date - received_date <= 21 then '13-21'
-        when as_of_date - received_date <= 30 then '22-30'
-        else '31+'
-    end as lying_bucket
+    case when is_in_process then {{ lying_bucket('as_of_date - received_date') }} end as lying_bucket
 from in_process

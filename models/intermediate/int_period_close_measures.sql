@@ -8,6 +8,7 @@
 --     via KS (first TILDELT by D);
 --   paid in the month (first BETALT in the month): count, on time, on-time rate, interest and
 --     compensation;
+--   near due (R14, MARTS.md v1.1): invoices near due at the month's last day;
 --   the milestone targets valid for the month (the department's seed row with the latest
 --     valid_from_month on or before it) and whether each was met (at or below the target).
 with months as (
@@ -20,6 +21,17 @@ with months as (
 month_departments as (
     select * from {{ ref('int_department_states') }}
     where is_month_end
+),
+
+near_due as (
+    select
+        near_due.as_of_date,
+        near_due.department,
+        count(*) filter (where near_due.is_near_due) as near_due
+    from {{ ref('int_invoices_near_due') }} as near_due
+    inner join months
+        on near_due.as_of_date = months.as_of_date
+    group by near_due.as_of_date, near_due.department
 ),
 
 received as (
@@ -73,6 +85,7 @@ measures as (
         month_departments.missing_goods_receipt,
         month_departments.payment_blocked,
         month_departments.holder_without_access,
+        coalesce(near_due.near_due, 0)                 as near_due,
         coalesce(received.received, 0)                 as received,
         coalesce(received.routed_via_ks, 0)            as routed_via_ks,
         coalesce(paid.paid, 0)                         as paid,
@@ -83,6 +96,9 @@ measures as (
         targets.target_overdue,
         targets.target_lying_13_30
     from month_departments
+    left join near_due
+        on month_departments.as_of_date = near_due.as_of_date
+        and month_departments.department = near_due.department
     left join received
         on month_departments.month = received.month
         and month_departments.department = received.department

@@ -70,6 +70,7 @@ select
     measures.target_lying_13_30,
     measures.met_overdue_target,
     measures.met_lying_13_30_target,
+    measures.near_due,
     -- the one place the wall clock is used: it records when the snapshot was taken
     cast(current_timestamp as timestamp with time zone) as taken_at,
     measures.data_watermark,

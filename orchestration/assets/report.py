@@ -18,12 +18,13 @@ class ReportConfig(Config):
 @asset(
     key=AssetKey(["reports", "follow_up_report"]),
     group_name="reports",
-    deps=[key for key in dbt_models.keys if key.path[0] == "marts"],
+    # the marts it reads and the reporting layer (models/reporting/) behind its v1.1 sections
+    deps=[key for key in dbt_models.keys if key.path[0] in ("marts", "reporting")],
     kinds={"excel", "html"},
     pool=WAREHOUSE_POOL,
     description=(
         "KS-opfølgningsrapporten: an Excel workbook and an HTML page in a dated folder under "
-        "RETTIDIG_REPORTS_DIR, read from the marts. Holds personal data (holders' names): internal use."
+        "RETTIDIG_REPORTS_DIR, read from the marts and the reporting layer. Holds personal data (holders' names): internal use."
     ),
 )
 def follow_up_report(context: AssetExecutionContext, duckdb: DuckDBResource, config: ReportConfig) -> MaterializeResult:

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from orchestration.loading.contract import FILE_NAME_PATTERN, SOURCES
 
+from .claims import write_claims
 from .clock import DAY, Calendar, add_months, csv_field
 from .flows import Flows
 from .world import World
@@ -52,6 +53,10 @@ class GenerationSummary:
     shares: dict[str, float]
     at_watermark: dict[str, float]
     status_disagreements: int  # invoices whose `fakturaer` status deliberately lags their events
+    expense_claims: int = 0  # distinct claims in `udlaeg`
+    expense_claim_versions: int = 0  # rows in `udlaeg`
+    # R16 at the data watermark (claims submitted by then, each in its version valid then)
+    expense_claims_at_watermark: dict[str, int] = field(default_factory=dict)
     bad_rows: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, kind)
     elapsed_seconds: float = 0.0
 
@@ -147,6 +152,8 @@ def generate(out_dir: Path, *, invoices_per_month: int = 3000, months: int = 18,
             if since_flush >= FLUSH_DOCUMENTS and not (m == months - 1 and day == last):
                 writer.flush()
                 since_flush = 0
+    # expense claims from their own random stream, so the invoices do not depend on them
+    claims = write_claims(random.Random(seed * 7919 + 1), cal, world, writer, start_day, end_day)
     writer.flush(final=True)
     bar.close()
 
@@ -173,7 +180,10 @@ def generate(out_dir: Path, *, invoices_per_month: int = 3000, months: int = 18,
         "bad_rows": share(len(writer.injected), data_rows),
     }
     at_wm = {k: c[k] for k in ("in_process", "lying_13_30", "lying_22_plus", "escalation_candidates", "overdue",
-                               "payment_blocked", "holder_without_access", "missing_goods_receipt")}
+                               "payment_blocked", "holder_without_access", "missing_goods_receipt",
+                               # R14: near due, the worklist (near due or candidates) and its issues
+                               "near_due", "escalation_worklist", "escalation_issues", "escalation_no_holder",
+                               "escalation_no_manager", "escalation_cycle")}
     at_wm["overdue_amount_dkk"] = flows.stats.amount_overdue / 100
     at_wm["contact_list_supplier_years"] = contact
     return GenerationSummary(
@@ -185,6 +195,8 @@ def generate(out_dir: Path, *, invoices_per_month: int = 3000, months: int = 18,
         suppliers=n_sup, supplier_versions=versions[LEVERANDOERER], users=len(world.users),
         user_versions=versions[BRUGERE], data_watermark=cal.date(flows.max_event_t // DAY),
         shares=shares, at_watermark=at_wm, status_disagreements=c["status_disagreements"],
+        expense_claims=claims.claims, expense_claim_versions=claims.versions,
+        expense_claims_at_watermark=claims.at_watermark,
         bad_rows=[(b.file, b.line, b.kind) for b in writer.injected],
         elapsed_seconds=round(time.perf_counter() - t_start, 2),
     )
@@ -195,9 +207,11 @@ def _write_master_data(world: World, writer: ExtractWriter, cal: Calendar) -> di
     pod = writer.pod
     written = {LEVERANDOERER: 0, BRUGERE: 0}
 
-    def emit(src: int, versions: list[tuple[int, str]]) -> None:
+    def emit(src: int, versions: list[tuple[int, str]]) -> list[int]:
+        """Write the versions (the last of each extract period); return the indices written."""
         bufs = writer.bufs[src]
         n = len(versions)
+        out = []
         for i, (t, row) in enumerate(versions):
             p = pod[t // DAY]
             if p < 0:
@@ -206,10 +220,15 @@ def _write_master_data(world: World, writer: ExtractWriter, cal: Calendar) -> di
                 continue
             bufs[p].append(f"{row};{cal.ts(t)}\r\n")
             written[src] += 1
+            out.append(i)
+        return out
 
     for s in world.suppliers:
         emit(LEVERANDOERER, [(t, f"{s.sid};{c};{name};{land};{pay};{kr}") for t, name, c, land, pay, kr in s.versions])
+    # the user versions as the exports show them: what "the version valid at a date" sees (R14, R16)
+    world.written = []
     for u in world.users:
         name = csv_field(u.name)
-        emit(BRUGERE, [(t, f"{u.uid};{name};{u.dept};{enhed};{leder};{adgang}") for t, enhed, leder, adgang in u.versions])
+        idx = emit(BRUGERE, [(t, f"{u.uid};{name};{u.dept};{enhed};{leder};{adgang}") for t, enhed, leder, adgang in u.versions])
+        world.written.append([u.versions[i] for i in idx] or u.versions[:1])
     return written

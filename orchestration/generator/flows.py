@@ -36,6 +36,13 @@ P_STALE = 0.0002  # invoices whose `fakturaer` rows stop being updated after pos
 P_TWO_APPROVALS = 0.06  # a second approval by the manager (always above 100,000 DKK)
 LATE_FACTOR = 1.35  # scales DEPARTMENT_LATE: escalation and rescues pull some back on time
 P_AUTO_ESCALATION = 0.5  # invoices lying 22+ days that the automatic escalation catches
+P_WRONG_DEPT = 0.006  # invoices first routed straight to another department's user
+P_FORWARD_ON = 0.5  # ... which that department forwards on itself (else it returns them to KS)
+P_BLOCK_AGAIN = 0.3  # lifted payment blocks that are set again before payment
+P_STUCK = 0.0003  # invoices never routed: they lie in Kvantum's inbox without a holder
+# Invoices the generator places near the end of the period so that R14's worklist shows each
+# situation at the data watermark: days before the end -> what (docs/generator.md).
+FORCED = {27: "no_access", 26: "unknown_manager", 25: "stuck", 24: "cycle_a", 23: "no_manager"}
 # receipts of a PO's goods: before the invoice arrives / after it (it waits) / never
 P_GR_AFTER = 0.03
 P_GR_NEVER = 0.012
@@ -104,6 +111,7 @@ class Flows:
         # randint(a, b) without its overhead (the flows call it millions of times)
         self.ri = lambda a, b: a + int(rnd() * (b - a + 1))
         self.late_base = [DEPARTMENT_LATE[d] for d in DEPARTMENTS]
+        self.forced = {end_day - k: what for k, what in FORCED.items() if end_day - k >= start_day}
 
     # --- small helpers -----------------------------------------------------------------------
     def new_event_id(self) -> str:
@@ -124,7 +132,7 @@ class Flows:
 
     def _manager(self, u: int, t: int) -> int:
         leder = self.world.users[u].leder_at(t)
-        return self.world.by_uid[leder] if leder else -1
+        return self.world.by_uid.get(leder, -1) if leder else -1
 
     def _other_unit(self, dept: str):
         """A unit of another department (an invoice the routing sends to the wrong place)."""
@@ -148,7 +156,8 @@ class Flows:
         # 1. what arrives -----------------------------------------------------------------------
         dup = None
         is_credit = R() < P_CREDIT
-        if not is_credit and self.recent_docs and R() < P_DUPLICATE:
+        force = self.forced.pop(day, None) if not is_credit and day in self.forced else None
+        if not is_credit and force is None and self.recent_docs and R() < P_DUPLICATE:
             dup = self.recent_docs[int(R() * len(self.recent_docs))]
         po_lines = None  # [(line no, is_fee, qty milli, price cents, text, receipts [(day, qty)])]
         if dup is not None:
@@ -162,6 +171,8 @@ class Flows:
         else:
             sup = world.pick_supplier(t0)
             unit_i = bisect_right(world.unit_cw, R() * world.unit_total)
+            if force in world.gap_units:
+                unit_i = world.gap_units[force]
             unit = world.units[unit_i]
             sv = sup.version_at(t0)
             kraever = sv[5]
@@ -269,12 +280,16 @@ class Flows:
             p_ks = max(p_ks, 0.3)
         if kanal == "MANUEL":
             p_ks = max(p_ks, 0.35)
-        via_ks = R() < p_ks
+        stuck = force == "stuck" or (not is_credit and R() < P_STUCK)
+        via_ks = not stuck and force is None and R() < p_ks
         ks_staff = world.ks_staff
         fixed_po = fixed_pay = fixed_ean = fixed_fee = False
         ended = None  # AFVIST / ANNULLERET
         last_day = day
-        if via_ks:
+        holder = -1
+        if stuck:
+            pass
+        elif via_ks:
             ks = ks_staff[int(R() * len(ks_staff))]
             ev.append((t, TIL, -1, ks, "", ""))
             last_day = cal.add_bank(day, (0, 1, 1, 1, 2, 3)[int(R() * 6)])
@@ -314,16 +329,23 @@ class Flows:
                 holder = world.assignee(unit, t)
                 ev.append((t, VID, ks, holder, "", self._comment(VID)))
         else:
-            wrong_dept = R() < 0.0012
+            wrong_dept = force is None and R() < P_WRONG_DEPT
             holder = world.assignee(self._other_unit(dept) if wrong_dept else unit, t)
             ev.append((t, TIL, -1, holder, "", ""))
         holder_t = t
 
-        # returned by the department to KS?
-        if ended is None:
+        # returned by the department to KS (or forwarded on by the wrong department)?
+        if ended is None and not stuck:
             reason = ""
             if not via_ks and world.users[holder].dept != dept:
-                reason = "FORKERT_FORVALTNING"
+                if R() < P_FORWARD_ON:
+                    last_day = cal.add_bank(max(last_day, day), ri(1, 4))
+                    t = self._at(last_day, t)
+                    right = world.assignee(unit, t)
+                    ev.append((t, VID, holder, right, "", self._comment(VID)))
+                    holder, holder_t = right, t
+                else:
+                    reason = "FORKERT_FORVALTNING"
             elif wrong_ean and not fixed_ean and R() < 0.5:
                 reason = "FORKERT_MODTAGER"
             elif dup is not None and R() < 0.6:
@@ -358,7 +380,9 @@ class Flows:
 
         # 3. approval, posting, payment ------------------------------------------------------
         paid_t = None
-        if ended is not None:
+        if stuck:
+            end_t_doc = t0
+        elif ended is not None:
             code, who, reason = ended
             ev.append((t, code, who, -1, reason, self._comment(code)))
             end_t_doc = t
@@ -387,10 +411,12 @@ class Flows:
             if a < last_day:
                 a = last_day
             approver = holder
+            if force is not None:
+                a = max(a, self.end_day + 5)  # still waiting for approval at the end of the period
             # the holder loses Kvantum access before approving: stuck until KS forwards it
             t_a = self._at(a, t)
             lt = self.loss_t[holder]
-            auto_esc = R() < P_AUTO_ESCALATION
+            auto_esc = force is None and R() < P_AUTO_ESCALATION
             escalated = False
             if holder_t < lt < t_a:
                 lday = lt // DAY
@@ -449,7 +475,17 @@ class Flows:
                 else:
                     pay_day = None
                 if pay_day is not None:
-                    ev.append((pay_day * DAY + ri(9 * 3600, 14 * 3600), OPH, ks, -1, "", ""))
+                    t_o = pay_day * DAY + ri(9 * 3600, 14 * 3600)
+                    ev.append((t_o, OPH, ks, -1, "", ""))
+                    if R() < P_BLOCK_AGAIN:  # set again (another problem found), then lifted or not
+                        b2 = cal.add_bank(pay_day, ri(0, 3))
+                        t_b2 = self._at(b2, t_o)
+                        ev.append((t_b2, SPA, ks, -1, "ANDET", self._comment(SPA)))
+                        if R() < 0.8:
+                            pay_day = cal.add_bank(b2, ri(1, 15))
+                            ev.append((pay_day * DAY + ri(9 * 3600, 14 * 3600), OPH, ks, -1, "", ""))
+                        else:
+                            pay_day = None
             if pay_day is not None:
                 paid_t = pay_day * DAY + ri(15 * 3600 + 1800, 17 * 3600 + 1800)
                 ev.append((paid_t, BET, -1, -1, "", ""))
@@ -738,6 +774,15 @@ class Flows:
                 st["lying_22_plus"] += 1
                 if not approved:
                     st["escalation_candidates"] += 1
+            # R14: near due (bank days d with D < d <= due: bank_pos counts the bank days before a day)
+            near_due = not approved and due >= D and cal.bank_pos[due + 1] - cal.bank_pos[D + 1] <= 5
+            st["near_due"] += near_due
+            if near_due or (lying >= 22 and not approved):
+                st["escalation_worklist"] += 1
+                _, issue = self.world.escalation_target(holder, D)
+                if issue:
+                    st["escalation_issues"] += 1
+                    st["escalation_" + issue.lower()] += 1
             if holder >= 0 and self.loss_t[holder] <= end_t:
                 st["holder_without_access"] += 1
             if gr is not None:

@@ -136,6 +136,7 @@ class World:
         self.users: list[User] = []
         self.units: list[Unit] = []
         self._ids: dict[str, int] = {}
+        self.written: list[list[tuple[int, str, str, str]]] = []  # per user: its versions as exported
         self._build_users(invoices_per_month)
         self._build_suppliers(invoices_per_month)
 
@@ -245,6 +246,7 @@ class World:
             user.versions.append((t, new.name, self.users[new.manager].uid, "J"))
             old.roster = [(x, a, t if x == u else b) for (x, a, b) in old.roster]
             new.roster.append((u, t, INF))
+        self._build_hierarchy_gaps()
         n_hire = max(2, round(0.05 * len(pool)))
         for _ in range(n_hire):
             unit = self.units[bisect_right(self.unit_cw, rng.random() * self.unit_total)]
@@ -253,6 +255,59 @@ class World:
             u = self._add_user(uid, name, unit.dept, unit.name, self.users[unit.manager].uid, "employee", t)
             unit.roster.append((u, t, INF))
             by_uid[uid] = u
+
+    def _build_hierarchy_gaps(self) -> None:
+        """Units whose approval hierarchy has a gap, for R14's walk up `Leder_id` (docs/generator.md):
+        a manager without Kvantum access under a director who has it (the walk reaches the director
+        in two steps), one without access and without a manager (`NO_MANAGER`), one whose
+        `Leder_id` names no user (`NO_MANAGER`), and two without access who name each other (`CYCLE`).
+        Each such manager is without access from the start; their employees are as any others."""
+        rng = self.rng
+        units = rng.sample(range(len(self.units)), 5)
+        self.gap_units: dict[str, int] = {}
+        for kind, ui in zip(("no_access", "no_manager", "unknown_manager", "cycle_a", "cycle_b"), units):
+            self.gap_units[kind] = ui
+            mgr = self.users[self.units[ui].manager]
+            t, enhed, leder, _ = mgr.versions[0]
+            if kind == "no_manager":
+                leder = ""
+            elif kind == "unknown_manager":
+                leder = "XXXX99"  # a user id that is in no brugere extract
+            mgr.versions[0] = (t, enhed, leder, "N")
+            mgr.loss_t = t
+        a, b = (self.users[self.units[self.gap_units[k]].manager] for k in ("cycle_a", "cycle_b"))
+        a.versions[0] = a.versions[0][:2] + (b.uid, "N")
+        b.versions[0] = b.versions[0][:2] + (a.uid, "N")
+
+    def version_at_day(self, u: int, day: int) -> tuple[int, str, str, str]:
+        """The user's version valid at `day` as the exports show it (EXPORTS.md): the latest written
+        version with `Ændret` on or before that day, else the earliest written one. `written` holds
+        the versions the writer emits (one per extract period), set by `generate()`."""
+        vs = self.written[u]
+        for v in reversed(vs):
+            if v[0] // DAY <= day:
+                return v
+        return vs[0]
+
+    def escalation_target(self, holder: int, day: int) -> tuple[int, str]:
+        """R14's walk up `Leder_id` from `holder` at `day` (user versions valid then): (the first
+        manager reached with Kvantum access within 10 steps, '') or (-1, the issue code)."""
+        if holder < 0:
+            return -1, "NO_HOLDER"
+        seen = {holder}
+        cur = holder
+        for _ in range(10):
+            leder = self.version_at_day(cur, day)[2]
+            nxt = self.by_uid.get(leder, -1) if leder else -1
+            if nxt < 0:
+                return -1, "NO_MANAGER"
+            if nxt in seen:
+                return -1, "CYCLE"
+            if self.version_at_day(nxt, day)[3] == "J":
+                return nxt, ""
+            seen.add(nxt)
+            cur = nxt
+        return -1, "NO_MANAGER"
 
     def assignee(self, unit: Unit, t: int) -> int:
         """A random user of `unit` who works there and has access at time `t` (else its manager)."""

@@ -19,9 +19,10 @@ from orchestration.loading.contract import SOURCES
 
 from .clock import Calendar, add_months
 
-SOURCE_NAMES = tuple(SOURCES)  # fakturaer, fakturahaendelser, indkoebsordrer, varemodtagelser, leverandoerer, brugere
-FAKTURAER, HAENDELSER, ORDRER, VAREMODTAGELSER, LEVERANDOERER, BRUGERE = range(6)
-assert SOURCE_NAMES == ("fakturaer", "fakturahaendelser", "indkoebsordrer", "varemodtagelser", "leverandoerer", "brugere")
+SOURCE_NAMES = tuple(SOURCES)  # fakturaer, fakturahaendelser, indkoebsordrer, varemodtagelser, leverandoerer, brugere, udlaeg
+FAKTURAER, HAENDELSER, ORDRER, VAREMODTAGELSER, LEVERANDOERER, BRUGERE, UDLAEG = range(7)
+assert SOURCE_NAMES == (
+    "fakturaer", "fakturahaendelser", "indkoebsordrer", "varemodtagelser", "leverandoerer", "brugere", "udlaeg")
 
 EXTRACT_MODES = ("full", "monthly", "weekly", "daily")
 BOM = "\ufeff"

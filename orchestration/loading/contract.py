@@ -1,4 +1,4 @@
-"""The Kvantum export contract (v1) in code: sources, columns, types and code lists.
+"""The Kvantum export contract (v1.1) in code: sources, columns, types and code lists.
 
 The single source of truth for what a file must hold; the loader validates against it and the
 generator writes to it. Mirrors ../shared/contract/EXPORTS.md.
@@ -61,6 +61,8 @@ EVENT_TYPES = (
 PO_LINE_STATUSES = ("ÅBEN", "DELVIST_MODTAGET", "MODTAGET", "LUKKET", "ANNULLERET")
 # reason code -> who is responsible (the dbt seed `reason_codes`)
 REASON_CODES = {row["reason_code"]: row["responsible"] for row in _seed("reason_codes")}
+EXPENSE_TYPES = ("REJSE", "KØRSEL", "REPRÆSENTATION", "KURSUS", "INDKØB", "ANDET")
+EXPENSE_CLAIM_STATUSES = ("INDSENDT", "GODKENDT", "RETURNERET", "AFVIST", "UDBETALT")
 # events for which Årsagskode is required
 EVENTS_REQUIRING_REASON = ("RETURNERET", "AFVIST", "SPÆRRET", "KORRIGERET")
 
@@ -200,6 +202,28 @@ SOURCES: dict[str, Source] = {
                 _c("Ændret", K.TIMESTAMP, True),
             ),
             "users",
+        ),
+        # v1.1, optional: a drop folder without any udlaeg file is complete (its marts are empty)
+        Source(
+            "udlaeg", ("Udlægsnummer",), False,
+            (
+                _c("Udlægsnummer", K.TEXT, True),
+                _c("Bruger_id", K.TEXT, True),
+                _c("Forvaltning", K.CODE, True, DEPARTMENTS),
+                _c("Udgiftsdato", K.DATE, True),
+                _c("Indsendt_dato", K.DATE, True),
+                _c("Beløb_DKK", K.AMOUNT, True),
+                _c("Udgiftstype", K.CODE, True, EXPENSE_TYPES),
+                _c("Formål", K.TEXT),
+                _c("Kvittering", K.FLAG, True),
+                _c("Deltagere", K.TEXT),
+                _c("Godkender", K.TEXT),
+                _c("Status", K.CODE, True, EXPENSE_CLAIM_STATUSES),
+                _c("Godkendt_dato", K.DATE),
+                _c("Udbetalt_dato", K.DATE),
+                _c("Ændret", K.TIMESTAMP, True),
+            ),
+            "employee expense claims (udlæg)",
         ),
     )
 }

@@ -63,7 +63,7 @@ __all__ = [
 
 RAW_SCHEMA = "raw"
 # The order load_drop_folder loads the sources in: masters first, then documents, then events.
-LOAD_ORDER = ("leverandoerer", "brugere", "indkoebsordrer", "fakturaer", "varemodtagelser", "fakturahaendelser")
+LOAD_ORDER = ("leverandoerer", "brugere", "indkoebsordrer", "fakturaer", "varemodtagelser", "fakturahaendelser", "udlaeg")
 assert sorted(LOAD_ORDER) == sorted(SOURCES)
 
 LOADED, UNCHANGED, REJECTED, IGNORED, REMOVED = "loaded", "unchanged", "rejected", "ignored", "removed"

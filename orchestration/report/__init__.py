@@ -50,6 +50,12 @@ def build_report(
     figures = key_figures(data)
     rows = write_workbook(data, workbook, [(f.label, f.kind, f.value) for f in figures])
     html.write_text(render_html(data, figures, workbook.name), encoding="utf-8")
+    # the process map also as a picture beside the report, for slides and mails
+    from orchestration.report.charts import process_map_figure, save_png
+
+    figure = process_map_figure(data)
+    if figure is not None:
+        save_png(figure, folder / f"procesdiagram_{data.as_of.isoformat()}.png")
     return ReportResult(
         as_of=data.as_of,
         folder=folder,

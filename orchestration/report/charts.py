@@ -169,3 +169,93 @@ def returns_by_reason(data: ReportData) -> str | None:
                   title="Ansvarlig", frameon=False, loc="lower right")
         fig.tight_layout()
         return _svg(fig)
+
+
+# --- v1.1: where the days went (R15) ----------------------------------------------------------
+
+STEP_COLOURS = {"KS": "#6a9f58", "APPROVAL": "#1f4e79", "POSTING": "#e07b39", "PAYMENT": "#8e9aaf",
+                "BLOCKED": "#c0392b"}
+# event type -> (x, y) on the process map: the main path on y = 0, side tracks above and below
+PROCESS_MAP_POSITIONS = {
+    "MODTAGET": (0, 0.0), "TILDELT": (1.4, 0.0), "KORRIGERET": (2.2, 1.0), "RETURNERET": (2.2, -1.0),
+    "VIDERESENDT": (3.0, 0.6), "ESKALERET": (3.0, -0.6), "GODKENDT": (4.2, 0.0), "BOGFØRT": (5.4, 0.0),
+    "SPÆRRET": (6.0, 1.1), "SPÆRRE_OPHÆVET": (7.2, 1.1), "BETALT": (7.8, 0.0), "AFVIST": (4.2, -1.3),
+    "ANNULLERET": (5.4, -1.3),
+}
+
+
+def dwell_figure(data: ReportData) -> Figure | None:
+    """Average days per step by department: grouped bars, one per step (each average is over the
+    invoices that had the step, so they are not stacked)."""
+    records = data.dwell_by_department_step.records()
+    if not records:
+        return None
+    departments = sorted({r["department"] for r in records}, reverse=True)
+    avg = {(r["department"], r["step"]): float(r["avg_days"]) for r in records}
+    steps = list(STEP_COLOURS)
+    height = 0.8 / len(steps)
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(8.5, 0.75 * len(departments) + 1.4))
+        ax = fig.subplots()
+        for k, step in enumerate(steps):
+            offsets = [i + ((len(steps) - 1) / 2 - k) * height for i in range(len(departments))]
+            values = [avg.get((d, step), 0.0) for d in departments]
+            ax.barh(offsets, values, height=height * 0.95, color=STEP_COLOURS[step], label=L.STEPS[step])
+            for y, v in zip(offsets, values):
+                if v > 0:
+                    ax.text(v + 0.2, y, f"{v:.1f}".replace(".", ","), va="center", fontsize=6.5, color=GREY)
+        ax.set_yticks(range(len(departments)), departments)
+        ax.set_xlabel("Gennemsnitlige dage i trinnet (blandt fakturaer der havde trinnet)")
+        ax.legend(ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+    return fig
+
+
+def dwell_by_department(data: ReportData) -> str | None:
+    fig = dwell_figure(data)
+    return _svg(fig) if fig is not None else None
+
+
+def process_map_figure(data: ReportData) -> Figure | None:
+    """The process map of the most common paths: nodes are event types, edges the transitions
+    between them with their count and median days (networkx graph, matplotlib drawing)."""
+    import networkx as nx
+
+    edges = data.process_map_edges.records()
+    if not edges:
+        return None
+    graph = nx.DiGraph()
+    for e in edges:
+        graph.add_edge(e["from_event"], e["to_event"], transitions=e["transitions"], median_days=e["median_days"])
+    # a fixed place per event type, in process order left to right (side tracks above and below),
+    # so that the map reads the same every week
+    pos = {n: PROCESS_MAP_POSITIONS.get(n, (8.6, 0.0)) for n in graph.nodes}
+    most = max(e["transitions"] for e in edges)
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(11, 6))
+        ax = fig.subplots()
+        ax.set_axis_off()
+        widths = [0.8 + 5 * graph.edges[e]["transitions"] / most for e in graph.edges]
+        nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, edge_color=GREY, arrows=True, arrowsize=12,
+                               node_size=2300, connectionstyle="arc3,rad=0.12")
+        nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=BLUE, node_size=2300, node_shape="o")
+        nx.draw_networkx_labels(graph, pos, ax=ax, labels={n: n.replace("_", "_\n") for n in graph.nodes},
+                                font_color="white", font_size=6.5)
+        labels = {(a, b): f"{L.fmt_int(d['transitions'])} · {d['median_days']:g} d".replace(".", ",")
+                  for a, b, d in graph.edges(data=True)}
+        nx.draw_networkx_edge_labels(graph, pos, edge_labels=labels, ax=ax, font_size=7, label_pos=0.5,
+                                     connectionstyle="arc3,rad=0.12", node_size=2300,
+                                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+        ax.margins(0.08)
+        ax.set_title("Procesdiagram: de hyppigste forløb (antal overgange · mediandage)")
+    return fig
+
+
+def process_map(data: ReportData) -> str | None:
+    fig = process_map_figure(data)
+    return _svg(fig) if fig is not None else None
+
+
+def save_png(fig: Figure, path) -> None:
+    """A chart as a PNG file (the process map beside the report; the pictures in docs/img)."""
+    with matplotlib.rc_context({**_STYLE, "svg.fonttype": "path"}):
+        fig.savefig(path, format="png", dpi=130, bbox_inches="tight", metadata={"Software": None})

@@ -1,8 +1,10 @@
-"""Reading the marts for the follow-up report.
+"""Reading what the follow-up report shows.
 
-Every number in the report comes from a query in this module. The queries read `marts.*`
-(../shared/contract/MARTS.md), names from `staging.stg_kvantum__users` and department names from
-`reference.departments`; they filter, sort and add up, and compute no rule of their own.
+The lists and the v1.1 sections come from the dbt `reporting` layer (models/reporting/: invoice
+lists, escalation list and worklist, supplier contacts, returns by reason, where the days went, the
+process map, expense claims), where their numbers and names are computed and tested; this module
+only reads them in their order. The summary by department, the period-close figures, aging and the
+on-time trend still read `marts.*` directly here (filter, sort and add up; no rule of their own).
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ class ReportData:
     aging: Table
     timely_payment: Table
     returns_by_reason: Table
+    # v1.1 sections, read from the dbt `reporting` layer (models/reporting/)
+    escalation_worklist: Table
+    dwell_by_department_step: Table
+    process_variants: Table
+    process_map_edges: Table
+    expense_claims_worklist: Table
+    expense_claims_by_department: Table
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -67,28 +76,12 @@ def _query(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | N
     return Table(tuple(d[0] for d in result.description), result.fetchall())
 
 
-# Names: the current version of each user (the only place names come from).
-_USERS = """
-    users as (
-        select user_id, any_value(full_name) as full_name
-        from staging.stg_kvantum__users
-        where is_current
-        group by user_id
-    )"""
-
 _DEPARTMENTS = """
     departments as (
         select department, any_value(department_name) as department_name
         from reference.departments
         group by department
     )"""
-
-# The columns every invoice list shows, from `marts.invoice_status` as `s`.
-_INVOICE_COLUMNS = """
-        s.invoice_id, s.department, d.department_name, s.supplier_id, s.received_date, s.due_date,
-        s.amount_dkk, s.days_lying, s.lying_bucket, s.is_overdue, s.days_overdue,
-        s.holder_user_id, holder.full_name as holder_name"""
-
 
 def resolve_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> dt.date:
     """The date the marts are computed as of; `as_of`, when given, must be that date."""
@@ -218,53 +211,19 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         order by sort_group, department
     """, {**p, "close_month": latest_close_month})
 
-    def invoice_list(condition: str, order: str, extra: str = "") -> Table:
-        return _query(conn, f"""
-            with {_USERS}, {_DEPARTMENTS}
-            select {_INVOICE_COLUMNS}{extra}
-            from marts.invoice_status s
-            left join departments d on d.department = s.department
-            left join users holder on holder.user_id = s.holder_user_id
-            where s.as_of_date = $as_of and ({condition})
-            order by {order}
-        """, p)
+    # the lists come from the reporting layer (models/reporting/), in their order
+    def invoice_list(name: str) -> Table:
+        return _query(conn, "select * exclude (list_name, sort_order) from reporting.rpt_invoice_lists "
+                            "where list_name = $name order by sort_order", {"name": name})
 
-    missing_goods_receipt = invoice_list(
-        "s.has_missing_goods_receipt", "s.department, s.days_lying desc, s.invoice_id"
-    )
-    holder_without_access = invoice_list(
-        "s.is_in_process and not s.holder_has_kvantum_access",
-        "s.department, s.days_lying desc, s.invoice_id",
-    )
-    payment_blocked = invoice_list(
-        "s.has_payment_block", "s.department, s.due_date, s.invoice_id"
-    )
-    overdue = invoice_list(
-        "s.is_overdue",
-        "s.department, s.days_overdue desc, s.invoice_id",
-        extra=", s.is_in_process, s.has_payment_block",
-    )
+    missing_goods_receipt = invoice_list("missing_goods_receipt")
+    holder_without_access = invoice_list("holder_without_access")
+    payment_blocked = invoice_list("payment_blocked")
+    overdue = invoice_list("overdue")
+    escalation = _query(conn, "select * exclude (sort_order) from reporting.rpt_escalation_list order by sort_order")
 
-    escalation = _query(conn, f"""
-        with {_USERS}, {_DEPARTMENTS}
-        select
-            e.invoice_id, e.department, d.department_name, e.days_lying, e.due_date, e.amount_dkk,
-            e.holder_user_id, holder.full_name as holder_name,
-            e.next_approver_user_id, approver.full_name as next_approver_name
-        from marts.escalation_list e
-        left join departments d on d.department = e.department
-        left join users holder on holder.user_id = e.holder_user_id
-        left join users approver on approver.user_id = e.next_approver_user_id
-        order by e.department, e.days_lying desc, e.invoice_id
-    """)
-
-    supplier_contacts = _query(conn, """
-        select year, supplier_id, documents, po_number_errors, payment_info_errors,
-               supplier_caused_returns, error_documents, error_rate
-        from marts.supplier_errors
-        where is_systematic and year = $year
-        order by error_rate desc, documents desc, supplier_id
-    """, {"year": supplier_year})
+    supplier_contacts = _query(
+        conn, "select * exclude (sort_order) from reporting.rpt_supplier_contacts order by sort_order")
 
     period_close = _query(conn, f"""
         select month, department, overdue, target_overdue, met_overdue_target,
@@ -296,14 +255,19 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         order by month, department
     """, p)
 
-    returns_by_reason = _query(conn, """
-        select reason_code, responsible, sum(returns)::bigint as returns,
-               min(month) as first_month, max(month) as last_month
-        from marts.return_reasons
-        where month <= $as_of
-        group by reason_code, responsible
-        order by returns desc, reason_code
-    """, p)
+    returns_by_reason = _query(
+        conn, "select * from reporting.rpt_returns_by_reason order by returns desc, reason_code")
+
+    # v1.1: every number of these sections is a reporting model; here they are only read
+    escalation_worklist = _query(conn, "select * from reporting.rpt_escalation_worklist order by sort_order")
+    dwell_by_department_step = _query(
+        conn, "select * from reporting.rpt_dwell_by_department_step order by department, step")
+    process_variants = _query(conn, "select * from reporting.rpt_process_variants_top order by variant_rank")
+    process_map_edges = _query(
+        conn, "select * from reporting.rpt_process_map_edges order by transitions desc, from_event, to_event")
+    expense_claims_worklist = _query(conn, "select * from reporting.rpt_expense_claims_worklist order by sort_order")
+    expense_claims_by_department = _query(
+        conn, "select * from reporting.rpt_expense_claims_by_department order by department")
 
     return ReportData(
         as_of=as_of,
@@ -321,6 +285,12 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         aging=aging,
         timely_payment=timely_payment,
         returns_by_reason=returns_by_reason,
+        escalation_worklist=escalation_worklist,
+        dwell_by_department_step=dwell_by_department_step,
+        process_variants=process_variants,
+        process_map_edges=process_map_edges,
+        expense_claims_worklist=expense_claims_worklist,
+        expense_claims_by_department=expense_claims_by_department,
     )
 
 
@@ -347,6 +317,10 @@ def key_figures(data: ReportData) -> list[KeyFigure]:
         KeyFigure("holder_without_access", "Hos behandler uden adgang til Kvantum", L.INT,
                   totals["holder_without_access"]),
         KeyFigure("escalation_candidates", "På eskaleringslisten", L.INT, totals["escalation_candidates"]),
+        KeyFigure("near_due", "Tæt på forfald uden godkendelse", L.INT,
+                  sum(1 for r in data.escalation_worklist.records() if r["is_near_due"])),
+        KeyFigure("expense_claims_flagged", "Udlæg med kontrolpunkt", L.INT,
+                  sum(r["flagged_claims"] for r in data.expense_claims_by_department.records())),
         KeyFigure("on_time_rate", f"Rettidig betaling, {month}", L.RATE, totals["on_time_rate"]),
         KeyFigure("suppliers_to_contact", f"Leverandører på kontaktlisten ({data.supplier_year or '–'})", L.INT,
                   len(data.supplier_contacts)),

@@ -89,6 +89,16 @@ def sheet_specs(data: ReportData) -> list[SheetSpec]:
              "holder_user_id", "holder_name", "next_approver_user_id", "next_approver_name"],
         ),
         SheetSpec(
+            "Eskalering (tæt på forfald)",
+            "Eskaleringsliste: fakturaer tæt på forfald (5 bankdage) og 22 dage eller mere uden godkendelse – "
+            "med eskaleringsmodtager eller problem i lederkæden",
+            "escalation_worklist",
+            ["invoice_id", "department", "department_name", "trigger_text", "due_date", "days_to_due",
+             "bank_days_to_due", "days_lying", "amount_dkk", "supplier_id", "holder_user_id", "holder_name",
+             "holder_since_date", "bank_days_with_holder", "escalation_target_user_id", "escalation_target_name",
+             "escalation_issue_text"],
+        ),
+        SheetSpec(
             "Forfaldne fakturaer",
             "Ubetalte fakturaer over forfaldsdato, pr. forvaltning",
             "overdue",
@@ -100,6 +110,23 @@ def sheet_specs(data: ReportData) -> list[SheetSpec]:
             "supplier_contacts",
             ["year", "supplier_id", "documents", "po_number_errors", "payment_info_errors",
              "supplier_caused_returns", "error_documents", "error_rate"],
+            personal_data=False,
+        ),
+        SheetSpec(
+            "Udlæg",
+            "Udlæg: åbne udlæg og udlæg med kontrolpunkter (selvgodkendt, ikke leder, kvittering, formål, "
+            "deltagere, mulig dublet, for sen indsendelse)",
+            "expense_claims_worklist",
+            ["claim_id", "department", "department_name", "employee_user_id", "employee_name", "expense_type",
+             "expense_date", "submitted_date", "amount_dkk", "status", "is_open", "days_open", "open_bucket",
+             "approver_user_id", "approver_name", "flags_text"],
+        ),
+        SheetSpec(
+            "Udlæg pr. forvaltning",
+            "Udlæg pr. forvaltning: åbne efter alder, med kontrolpunkter, udbetalt inden for 30 dage",
+            "expense_claims_by_department",
+            ["department", "department_name", "open_claims", "open_0_12", "open_13_21", "open_22_30",
+             "open_31_plus", "flagged_claims", "paid", "paid_within_limit", "paid_within_limit_rate"],
             personal_data=False,
         ),
     ]

@@ -104,8 +104,26 @@ def render_html(data: ReportData, figures: list[KeyFigure], workbook_name: str) 
             charts.returns_by_reason(data),
             "Ingen returneringer.",
         ),
-        "<footer>Kilde: tabellerne i skemaet <code>marts</code> i datavarehuset – de samme tal som "
-        "BI-værktøjerne viser. Rapporten tæller, filtrerer og summerer kun. "
+        _escalation_section(data),
+        _chart_section(
+            "Hvor går dagene? Gennemsnitlige dage pr. trin",
+            "Fakturaer betalt i de seneste tre måneder (til dato): gennemsnitligt antal dage i hvert trin "
+            "– Koncernservice, godkendelse i forvaltningen, fra godkendt til bogført, fra bogført til betalt "
+            "og spærret – pr. forvaltning (RULES.md R15).",
+            charts.dwell_by_department(data),
+            "Ingen betalte fakturaer i perioden.",
+        ),
+        _variants_section(data),
+        _chart_section(
+            "Procesdiagram over de hyppigste forløb",
+            "Hændelsestyper og overgangene mellem dem i de hyppigste forløb: antal overgange og "
+            "mediandage mellem hændelserne. Tykkere pile er hyppigere.",
+            charts.process_map(data),
+            "Ingen betalte fakturaer i perioden.",
+        ),
+        _expense_claims_section(data),
+        "<footer>Kilde: tabellerne i skemaerne <code>marts</code> og <code>reporting</code> i datavarehuset – "
+        "de samme tal som BI-værktøjerne viser. Rapporten tæller, filtrerer og summerer kun. "
         f"Dannes hver mandag og torsdag. {escape(L.PERSONAL_DATA_NOTICE)}.</footer>",
         "</main></body></html>",
     ]
@@ -186,3 +204,57 @@ def _returns_period(data: ReportData) -> str:
     last = max(r["last_month"] for r in records)
     return (f"Antal returneringer fra forvaltningerne til KS, {L.month_name(first)} – {L.month_name(last)}, "
             "efter årsagskode; farven viser, hvem årsagen ligger hos.")
+
+
+def _table(columns: list[str], records: list[dict], table_id: str, headers: dict[str, str] | None = None) -> str:
+    headers = headers or {}
+    head = "".join(f"<th>{escape(headers.get(c, L.header(c)))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(L.fmt_value(r[c], L.kind(c)))}</td>" for c in columns) + "</tr>"
+        for r in records)
+    return (f'<div class="scroll"><table id="{table_id}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _escalation_section(data: ReportData) -> str:
+    records = data.escalation_worklist.records()
+    near = sum(1 for r in records if r["is_near_due"])
+    lying = sum(1 for r in records if r["is_lying_22_plus"])
+    issues = [r for r in records if r["escalation_issue"]]
+    note = (f"{L.fmt_int(len(records))} fakturaer på eskaleringslisten pr. {L.fmt_date(data.as_of)}: "
+            f"{L.fmt_int(near)} tæt på forfald (højst 5 bankdage, ikke godkendt) og {L.fmt_int(lying)} med 22 dage "
+            f"eller mere uden godkendelse; {L.fmt_int(len(issues))} uden eskaleringsmodtager (problem i "
+            "lederkæden). De første 15 vises; hele listen er i Excel-arket 'Eskalering (tæt på forfald)'.")
+    if not records:
+        return f'<section id="escalation"><h2>Eskalering før forfald</h2><p class="empty">Ingen fakturaer tæt på forfald eller over 22 dage.</p></section>'
+    columns = ["invoice_id", "department", "trigger_text", "due_date", "bank_days_to_due", "days_lying",
+               "holder_name", "bank_days_with_holder", "escalation_target_name", "escalation_issue_text"]
+    return (f'<section id="escalation"><h2>Eskalering før forfald</h2><p class="note">{escape(note)}</p>'
+            + _table(columns, records[:15], "escalation-worklist") + "</section>")
+
+
+def _variants_section(data: ReportData) -> str:
+    records = data.process_variants.records()
+    if not records:
+        return ""
+    return ('<section id="variants"><h2>De hyppigste procesforløb</h2><p class="note">Fakturaer betalt i de '
+            "seneste tre måneder: hele rækkefølgen af hændelser til første betaling, hvor mange der fulgte den, "
+            "og mediandage fra modtagelse til betaling.</p>"
+            + _table(["variant", "invoices", "share_of_invoices", "median_days_to_pay"], records, "process-variants")
+            + "</section>")
+
+
+def _expense_claims_section(data: ReportData) -> str:
+    records = data.expense_claims_by_department.records()
+    total_open = sum(r["open_claims"] for r in records)
+    flagged = sum(r["flagged_claims"] for r in records)
+    if not any(r["open_claims"] or r["flagged_claims"] or r["paid"] for r in records):
+        return ('<section id="expense-claims"><h2>Udlæg</h2><p class="empty">Ingen udlæg i data '
+                "(Kvantum har ikke leveret udlaeg-udtræk).</p></section>")
+    note = (f"{L.fmt_int(total_open)} åbne udlæg efter alder og {L.fmt_int(flagged)} udlæg med kontrolpunkter pr. "
+            f"{L.fmt_date(data.as_of)}; udbetalt inden for 30 dage efter indsendelse blandt de udbetalte. "
+            "Listen med navne er i Excel-arket 'Udlæg'.")
+    columns = ["department", "open_claims", "open_0_12", "open_13_21", "open_22_30", "open_31_plus",
+               "flagged_claims", "paid", "paid_within_limit", "paid_within_limit_rate"]
+    return (f'<section id="expense-claims"><h2>Udlæg</h2><p class="note">{escape(note)}</p>'
+            + _table(columns, records, "expense-claims-by-department") + "</section>")

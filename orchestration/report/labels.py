@@ -61,7 +61,48 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "supplier_caused_returns": ("Returneret pga. leverandøren", INT),
     "error_documents": ("Dokumenter med fejl", INT),
     "error_rate": ("Fejlrate", RATE),
+    # escalation worklist (R14)
+    "trigger_text": ("Årsag", TEXT),
+    "days_to_due": ("Dage til forfald", INT),
+    "bank_days_to_due": ("Bankdage til forfald", INT),
+    "holder_since_date": ("Hos behandler siden", DATE),
+    "bank_days_with_holder": ("Bankdage hos behandler", INT),
+    "escalation_target_user_id": ("Eskaleres til (bruger-id)", TEXT),
+    "escalation_target_name": ("Eskaleres til (navn)", TEXT),
+    "escalation_issue_text": ("Problem i lederkæden", TEXT),
+    # expense claims (R16)
+    "claim_id": ("Udlægsnummer", TEXT),
+    "employee_user_id": ("Medarbejder (bruger-id)", TEXT),
+    "employee_name": ("Medarbejder (navn)", TEXT),
+    "expense_date": ("Udgiftsdato", DATE),
+    "submitted_date": ("Indsendt", DATE),
+    "expense_type": ("Udgiftstype", TEXT),
+    "status": ("Status", TEXT),
+    "is_open": ("Åben", BOOL),
+    "days_open": ("Dage åben", INT),
+    "open_bucket": ("Aldersinterval", TEXT),
+    "approver_user_id": ("Godkender (bruger-id)", TEXT),
+    "approver_name": ("Godkender (navn)", TEXT),
+    "flags_text": ("Kontrolpunkter", TEXT),
+    "open_claims": ("Åbne udlæg", INT),
+    "open_0_12": ("Åbne 0-12 dage", INT),
+    "open_13_21": ("Åbne 13-21 dage", INT),
+    "open_22_30": ("Åbne 22-30 dage", INT),
+    "open_31_plus": ("Åbne 31+ dage", INT),
+    "flagged_claims": ("Med kontrolpunkt", INT),
+    "paid": ("Udbetalt", INT),
+    "paid_within_limit": ("Udbetalt inden 30 dage", INT),
+    "paid_within_limit_rate": ("Andel inden 30 dage", RATE),
+    # process variants (R15)
+    "variant": ("Procesforløb", TEXT),
+    "invoices": ("Fakturaer", INT),
+    "share_of_invoices": ("Andel", RATE),
+    "median_days_to_pay": ("Median dage til betaling", INT),
 }
+
+# R15 steps in Danish, in process order.
+STEPS = {"KS": "Koncernservice", "APPROVAL": "Godkendelse", "POSTING": "Til bogføring",
+         "PAYMENT": "Til betaling", "BLOCKED": "Spærret"}
 
 
 def header(column: str) -> str:

@@ -1,0 +1,17 @@
+-- R15: where the days went, per month of payment, invoice department and step: the invoices
+-- paid that month that had the step, their total days in it, and the average and median of each
+-- invoice's days in it (an invoice's days in a step are summed over its intervals of that step; a
+-- step with 0 days counts as had).
+with invoice_steps as (
+    select paid_month, department, invoice_id, step, sum(days) as days
+    from {{ ref('int_invoice_dwell_intervals') }}
+    group by paid_month, department, invoice_id, step
+)
+
+select
+    paid_month as month,
+    department,
+    step,
+    {{ dwell_measures('days') }}
+from invoice_steps
+group by paid_month, department, step
