@@ -11,7 +11,7 @@ SERVING_KEY = AssetKey(["serving", "bi_marts"])
 
 # Load what has arrived, rebuild staging, intermediate models and marts at the as-of date, publish.
 LOAD_AND_BUILD = AssetSelection.groups(
-    RAW_GROUP, "reference", "staging", "intermediate", "marts", "serving"
+    RAW_GROUP, "reference", "staging", "intermediate", "marts", "reporting", "serving"
 ) - AssetSelection.assets(*PERIOD_CLOSE_KEYS)
 
 load_and_build_job = define_asset_job(

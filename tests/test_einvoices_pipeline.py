@@ -75,11 +75,9 @@ def test_einvoices_through_the_job(built):
     settings, result = built
     warehouse = settings.warehouse
     checks = {
-        (e.asset_check_evaluation.asset_key.path[-1], e.asset_check_evaluation.check_name,
-         e.asset_check_evaluation.passed)
+        (e.asset_key.path[-1], e.check_name, e.passed)
         for e in result.get_asset_check_evaluations()
-        if e.asset_check_evaluation.asset_key.path[0] == "raw"
-        and e.asset_check_evaluation.asset_key.path[-1].startswith("einvoice")
+        if e.asset_key.path[0] == "raw" and e.asset_key.path[-1].startswith("einvoice")
     }
     assert checks == {("einvoice_documents", "files_reconcile", True),
                       ("einvoice_quarantine", "no_quarantined_files", False)}
