@@ -60,9 +60,8 @@ def test_the_pipeline_finds_what_was_planted(generated):
     planted = summary.einvoices["planted_findings"]
     found = dict(query(settings, "select finding_code, count(*) from intermediate.int_einvoice_findings group by all"))
     assert {code: found.get(code, 0) for code in PLANTED_EXACTLY} == {code: planted.get(code, 0) for code in PLANTED_EXACTLY}
-    # the generator plants each of these at least once at this size
-    assert all(planted.get(code, 0) > 0 for code in ("APPROVER_MALFORMED", "BUYER_EAN_UNKNOWN", "PAYMENT_MEANS_MISSING",
-                                                     "SUPPLIER_UNKNOWN"))
+    # not a vacuous comparison: at this size the generator plants several kinds, dozens in all
+    assert len([c for c in PLANTED_EXACTLY if planted.get(c)]) >= 5 and sum(planted.values()) >= 20
     # every document of a supplier with a CVR matches its ERP invoice
     [(unmatched_known,)] = query(settings, "select count(*) from marts.einvoice_precheck "
                                            "where supplier_id is not null and invoice_id is null")

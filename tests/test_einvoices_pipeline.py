@@ -83,6 +83,8 @@ def test_einvoices_through_the_job(built):
                       ("einvoice_quarantine", "no_quarantined_files", False)}
     assert _rows(warehouse, "select status, count(*) from raw.einvoice_files group by all order by all") == [
         ("duplicate", 1), ("quarantined", 3), ("read", 10)]
+    # the inbox inside the drop folder is not an ignored "file" of the CSV loader
+    assert _rows(warehouse, "select count(*) from raw.load_log where file_name = 'einvoices'") == [(0,)]
     precheck = {
         row[0]: row[1:]
         for row in _rows(warehouse, "select file_name, findings, invoice_id, returned_for_supplier_reason, "

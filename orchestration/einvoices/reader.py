@@ -21,11 +21,12 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.loading.files import EINVOICES_SUBFOLDER as DEFAULT_SUBFOLDER  # the loader skips it
+
 from .ubl import Quarantined, parse_document
 
 # TODO(lead): move to orchestration/settings.py (Settings.einvoices_dir) with the other settings.
 EINVOICES_DIR_VARIABLE = "RETTIDIG_EINVOICES_DIR"
-DEFAULT_SUBFOLDER = "einvoices"
 
 READ, DUPLICATE, QUARANTINED = "read", "duplicate", "quarantined"
 
