@@ -18,7 +18,7 @@ class ReportConfig(Config):
 @asset(
     key=AssetKey(["reports", "follow_up_report"]),
     group_name="reports",
-    deps=[key for key in dbt_models.keys if key.path[0] == "marts"],
+    deps=[key for key in dbt_models.keys if key.path[0] in ("marts", "reporting")],
     kinds={"excel", "html"},
     pool=WAREHOUSE_POOL,
     description=(

@@ -4,7 +4,7 @@ Every `*.xml` file (lower-case extension), in name order, is one document identi
 SHA-256 of its bytes: bytes already read (under any name) are a no-op, recorded once per new name
 as a `duplicate`. A file is either read (a row in raw.einvoice_documents, its payment means and
 its read-time findings) or quarantined (raw.einvoice_quarantine, with the reason and where in the
-file); nothing stops the run. Each file is written in one transaction.
+file); nothing stops the run. Files are written in batches, each batch in one transaction.
 
     einvoices_dir(drop_folder) -> Path           the folder (RETTIDIG_EINVOICES_DIR)
     ensure_einvoice_schema(conn)
@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from orchestration.loading.files import EINVOICES_SUBFOLDER as DEFAULT_SUBFOLDER  # the loader skips it
 
@@ -29,6 +30,7 @@ from .ubl import Quarantined, parse_document
 EINVOICES_DIR_VARIABLE = "RETTIDIG_EINVOICES_DIR"
 
 READ, DUPLICATE, QUARANTINED = "read", "duplicate", "quarantined"
+BATCH_FILES = 5000  # files per transaction: a crash loses at most one batch, which the next run reads again
 
 FILES_COLUMNS = (
     ("load_id", "BIGINT"),
@@ -139,10 +141,33 @@ def xml_files(folder: Path) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.is_file() and p.name.endswith(".xml")), key=lambda p: p.name)
 
 
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    if rows:
-        marks = ", ".join("?" * len(TABLES[table]))
-        conn.executemany(f"INSERT INTO raw.{table} VALUES ({marks})", rows)
+class _Batch:
+    """The rows of a batch of files, per raw table, written in one transaction."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
+        self.files = 0
+
+    def write(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if not self.files:
+            return
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            for table, rows in self.rows.items():
+                if rows:
+                    columns = TABLES[table]
+                    frame = pd.DataFrame(rows, columns=[c for c, _ in columns], dtype=object)
+                    conn.register("_einvoice_batch", frame)
+                    conn.execute(
+                        f"INSERT INTO raw.{table} SELECT "
+                        + ", ".join(f"CAST({c} AS {t})" for c, t in columns)
+                        + " FROM _einvoice_batch"
+                    )
+                    conn.unregister("_einvoice_batch")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 def read_einvoice_folder(conn: duckdb.DuckDBPyConnection, folder: Path) -> ReadResult:
@@ -152,12 +177,16 @@ def read_einvoice_folder(conn: duckdb.DuckDBPyConnection, folder: Path) -> ReadR
     first_name = dict(conn.execute(
         "SELECT document_sha256, file_name FROM raw.einvoice_files WHERE status <> 'duplicate'").fetchall())
     recorded = set(conn.execute("SELECT file_name, document_sha256 FROM raw.einvoice_files").fetchall())
+    load_id = conn.execute("SELECT coalesce(max(load_id), 0) FROM raw.einvoice_files").fetchone()[0]
+    batch = _Batch()
     for path in xml_files(folder):
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         if (path.name, sha) in recorded:
             result.unchanged += 1
             continue
+        load_id += 1
+        doc = None
         if sha in first_name:
             outcome = FileOutcome(path.name, sha, DUPLICATE, detail=f"the same bytes as {first_name[sha]}")
         else:
@@ -165,37 +194,34 @@ def read_einvoice_folder(conn: duckdb.DuckDBPyConnection, folder: Path) -> ReadR
                 doc = parse_document(data)
                 outcome = FileOutcome(path.name, sha, READ, findings=[f.code for f in doc.findings])
             except Quarantined as q:
-                doc = None
                 outcome = FileOutcome(path.name, sha, QUARANTINED, q.reason, f"{path.name}: {q.detail}")
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            load_id = conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM raw.einvoice_files").fetchone()[0]
-            _insert(conn, "einvoice_files", [(
-                load_id, path.name, sha, len(data), outcome.status,
-                first_name.get(sha) if outcome.status == DUPLICATE else None, datetime.now(),
-            )])
-            if outcome.status == QUARANTINED:
-                _insert(conn, "einvoice_quarantine", [(sha, path.name, outcome.reason, outcome.detail, load_id)])
-            elif outcome.status == READ:
-                _write_document(conn, sha, path.name, doc, load_id)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        batch.rows["einvoice_files"].append((
+            load_id, path.name, sha, len(data), outcome.status,
+            first_name.get(sha) if outcome.status == DUPLICATE else None, datetime.now(),
+        ))
+        if outcome.status == QUARANTINED:
+            batch.rows["einvoice_quarantine"].append((sha, path.name, outcome.reason, outcome.detail, load_id))
+        elif doc is not None:
+            _add_document(batch, sha, path.name, doc, load_id)
+        batch.files += 1
         recorded.add((path.name, sha))
         first_name.setdefault(sha, path.name)
         result.files.append(outcome)
+        if batch.files >= BATCH_FILES:
+            batch.write(conn)
+            batch = _Batch()
+    batch.write(conn)
     return result
 
 
-def _write_document(conn: duckdb.DuckDBPyConnection, sha: str, name: str, doc, load_id: int) -> None:
-    _insert(conn, "einvoice_documents", [(
+def _add_document(batch: _Batch, sha: str, name: str, doc, load_id: int) -> None:
+    batch.rows["einvoice_documents"].append((
         sha, name, doc.syntax, doc.customization_id, doc.document_type, doc.invoice_number, doc.issue_date,
         doc.due_date, doc.supplier_endpoint_id, doc.supplier_endpoint_scheme, doc.supplier_cvr, doc.buyer_ean,
         doc.order_reference, doc.approver_id, doc.currency, doc.payable_amount, len(doc.payment_means), load_id,
-    )])
-    _insert(conn, "einvoice_payment_means", [(
+    ))
+    batch.rows["einvoice_payment_means"] += [(
         sha, pm.position, pm.code, pm.payment_id, pm.instruction_id, pm.channel_code, pm.payee_account,
         pm.credit_account, pm.branch_id, pm.bic, pm.card_type, pm.payment_ref, pm.account, pm.text, load_id,
-    ) for pm in doc.payment_means])
-    _insert(conn, "einvoice_findings", [(sha, f.code, f.value_seen, f.expected, load_id) for f in doc.findings])
+    ) for pm in doc.payment_means]
+    batch.rows["einvoice_findings"] += [(sha, f.code, f.value_seen, f.expected, load_id) for f in doc.findings]
