@@ -1,8 +1,7 @@
 """The e-invoice XML of a generated drop folder (EINVOICES.md; docs/generator.md, docs/einvoices.md).
 
-`write_einvoices(out_dir, seed)` runs after the CSV files are written: it loads them with the
-project's own loader into an in-memory DuckDB (so it sees exactly what the pipeline will see) and
-writes one XML file per document received through NEMHANDEL (OIOUBL 2.1, some OIOUBL 3) or
+`write_einvoices(out_dir, seed)` runs after the CSV files are written: it reads them back with
+DuckDB (the generated rows are its state; flows.py and world.py are not touched) and writes one XML file per document received through NEMHANDEL (OIOUBL 2.1, some OIOUBL 3) or
 PEPPOL (Peppol BIS 3) into `out_dir/einvoices/`. The XML carries what the supplier sent, i.e. the
 document's first version in `fakturaer`: its PO number (missing or wrong where the generator made
 it so, the cases later returned with MANGLER_/FORKERT_ORDRENUMMER), its payment details (missing or
@@ -34,7 +33,6 @@ import duckdb
 
 from orchestration.einvoices.payment import fi_check_digit
 from orchestration.einvoices.reader import DEFAULT_SUBFOLDER
-from orchestration.loading.loader import load_drop_folder
 
 P_APPROVER_ERROR = 0.04  # of invoices without PO number: a missing, malformed or unknown approver id
 P_DUE_ERROR = 0.004  # of invoices: due date missing or over 30 days
@@ -52,27 +50,42 @@ PEPPOL_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:bill
 OIOUBL3_ID = {"FAKTURA": "urn:fdc:oioubl.dk:trns:billing:invoice:3.0",
               "KREDITNOTA": "urn:fdc:oioubl.dk:trns:billing:creditnote:3.0"}
 
-# what the pipeline reads from the generated ERP rows, one row per document sent electronically
+# what the pipeline reads from the generated ERP rows, one row per document sent electronically;
+# the CSV files are read as text by DuckDB (rows it cannot read are the injected bad rows: skipped)
+def _csv(out_dir: Path, source: str) -> str:
+    pattern = str(Path(out_dir) / f"{source}_*.csv").replace("'", "''")
+    return (f"read_csv('{pattern}', delim=';', quote='\"', escape='\"', header=true, all_varchar=true, "
+            "ignore_errors=true, filename=true)")
+
+
 DOCUMENTS_SQL = """
-with first_versions as (
-    select * from raw.fakturaer
-    qualify row_number() over (partition by "Bilagsnummer" order by "Ændret", _extract_date, _line) = 1
+with fakturaer as (
+    select *, strptime("Ændret", '%d-%m-%Y %H:%M:%S') as changed from {fakturaer}
+),
+first_versions as (
+    select * from fakturaer
+    qualify row_number() over (partition by "Bilagsnummer" order by changed, filename) = 1
 ),
 events as (
     select "Bilagsnummer" as bil,
-        arg_min("Til_bruger", "Tidspunkt") filter (where "Hændelse" = 'TILDELT') as first_holder,
-        bool_or("Årsagskode" = 'FORKERT_MODTAGER') as wrong_recipient,
-        bool_or("Årsagskode" = 'FORKERT_BETALINGSOPLYSNING') as wrong_payment
-    from raw.fakturahaendelser group by all
+        arg_min("Til_bruger", strptime("Tidspunkt", '%d-%m-%Y %H:%M:%S')) filter (where "Hændelse" = 'TILDELT')
+            as first_holder,
+        coalesce(bool_or("Årsagskode" = 'FORKERT_MODTAGER'), false) as wrong_recipient,
+        coalesce(bool_or("Årsagskode" = 'FORKERT_BETALINGSOPLYSNING'), false) as wrong_payment
+    from {fakturahaendelser} group by all
 ),
 suppliers as (
-    select "Leverandørnummer" as sid, arg_max("CVR", "Ændret") as cvr, arg_max("Navn", "Ændret") as name,
-        arg_max("Land", "Ændret") as land
-    from raw.leverandoerer group by all
+    select "Leverandørnummer" as sid,
+        arg_max("CVR", strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as cvr,
+        arg_max("Navn", strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as name,
+        arg_max("Land", strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as land
+    from {leverandoerer} group by all
 )
-select f."Bilagsnummer", f."Fakturanummer", f."Fakturatype", f."Fakturadato", f."Forfaldsdato", f."Beløb",
-    f."Valuta", f."Ordrenummer", f."Modtager_EAN", f."Kanal", f."Betalingsoplysning", s.cvr, s.name, s.land,
-    e.first_holder, coalesce(e.wrong_recipient, false), coalesce(e.wrong_payment, false)
+select f."Bilagsnummer", f."Fakturanummer", f."Fakturatype",
+    cast(strptime(f."Fakturadato", '%d-%m-%Y') as date), cast(strptime(f."Forfaldsdato", '%d-%m-%Y') as date),
+    cast(replace(f."Beløb", ',', '.') as decimal(18, 2)), f."Valuta", f."Ordrenummer", f."Modtager_EAN",
+    f."Kanal", f."Betalingsoplysning", s.cvr, s.name, s.land, e.first_holder,
+    coalesce(e.wrong_recipient, false), coalesce(e.wrong_payment, false)
 from first_versions f
 left join suppliers s on s.sid = f."Leverandørnummer"
 left join events e on e.bil = f."Bilagsnummer"
@@ -235,10 +248,10 @@ def write_einvoices(out_dir: Path, *, seed: int, overwrite: bool = False) -> dic
         p.unlink()
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"einvoices-{seed}")
+    sources = {name: _csv(out_dir, name) for name in ("fakturaer", "fakturahaendelser", "leverandoerer")}
     with duckdb.connect(":memory:") as conn:
-        load_drop_folder(conn, Path(out_dir))
-        eans = {e for (e,) in conn.execute('select distinct "Modtager_EAN" from raw.fakturaer').fetchall()}
-        rows = conn.execute(DOCUMENTS_SQL).fetchall()
+        eans = {e for (e,) in conn.execute(f'select distinct "Modtager_EAN" from {sources["fakturaer"]}').fetchall()}
+        rows = conn.execute(DOCUMENTS_SQL.format(**sources)).fetchall()
     planted: Counter = Counter()
     syntaxes: Counter = Counter()
     kinds: Counter = Counter()
