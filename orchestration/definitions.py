@@ -3,6 +3,7 @@
 from dagster import Definitions, colored_console_logger, in_process_executor
 
 from orchestration.assets.dbt import dbt_models
+from orchestration.assets.einvoices import einvoice_asset_checks, einvoices
 from orchestration.assets.period_close import period_close_models
 from orchestration.assets.raw import raw_asset_checks, raw_assets
 from orchestration.assets.report import follow_up_report
@@ -14,8 +15,8 @@ from orchestration.schedules import follow_up_report_schedule, month_end_close_s
 from orchestration.sensors import drop_folder_sensor
 
 defs = Definitions(
-    assets=[*raw_assets, dbt_models, period_close_models, bi_marts, follow_up_report],
-    asset_checks=raw_asset_checks,
+    assets=[*raw_assets, einvoices, dbt_models, period_close_models, bi_marts, follow_up_report],
+    asset_checks=[*raw_asset_checks, *einvoice_asset_checks],
     jobs=[load_and_build_job, month_end_close_job, period_close_job, follow_up_report_job],
     schedules=[month_end_close_schedule, follow_up_report_schedule],
     sensors=[drop_folder_sensor],

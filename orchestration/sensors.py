@@ -7,6 +7,7 @@ import json
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from orchestration.einvoices.reader import einvoices_dir, xml_files
 from orchestration.jobs import load_and_build_job
 from orchestration.loading.loader import scan_drop_folder
 from orchestration.runs import reap_on_evaluation
@@ -14,10 +15,13 @@ from orchestration.settings import Settings
 
 
 def drop_folder_state(settings: Settings) -> dict[str, list]:
-    """Name -> [size, mtime_ns] of every export file in the drop folder."""
+    """Name -> [size, mtime_ns] of every export file in the drop folder, and of every e-invoice
+    (`einvoices/<name>`) in the e-invoice folder."""
     scan = scan_drop_folder(settings.exports_dir)
     paths = [f.path for files in scan.files.values() for f in files]
-    return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in paths}
+    state = {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in paths}
+    xml = xml_files(einvoices_dir(settings.exports_dir))
+    return state | {f"einvoices/{p.name}": [p.stat().st_size, p.stat().st_mtime_ns] for p in xml}
 
 
 @sensor(

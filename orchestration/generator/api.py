@@ -15,6 +15,7 @@ from orchestration.loading.contract import FILE_NAME_PATTERN, SOURCES
 
 from .claims import write_claims
 from .clock import DAY, Calendar, add_months, csv_field
+from .einvoices import write_einvoices
 from .flows import Flows
 from .world import World
 from .writer import BRUGERE, EXTRACT_MODES, LEVERANDOERER, ExtractWriter, extract_periods
@@ -59,6 +60,7 @@ class GenerationSummary:
     expense_claims_at_watermark: dict[str, int] = field(default_factory=dict)
     bad_rows: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, kind)
     elapsed_seconds: float = 0.0
+    einvoices: dict = field(default_factory=dict)  # with einvoices=True: files, planted findings (generator/einvoices.py)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -100,12 +102,13 @@ def _clear(out_dir: Path, overwrite: bool) -> None:
 
 def generate(out_dir: Path, *, invoices_per_month: int = 3000, months: int = 18,
              start: dt.date = dt.date(2024, 1, 1), extracts: str = "monthly", seed: int = 42,
-             bad_rows: int = 0, progress: bool = True, overwrite: bool = False) -> GenerationSummary:
+             bad_rows: int = 0, progress: bool = True, overwrite: bool = False,
+             einvoices: bool = False) -> GenerationSummary:
     """Write a synthetic Kvantum drop folder to `out_dir` (see docs/generator.md).
 
     `invoices_per_month` documents (invoices and credit notes) are received in each of `months`
     months from `start`; `extracts` is `full`, `monthly`, `weekly` or `daily`; `bad_rows` rows that
-    break the contract are injected. The same arguments always give the same bytes. Export files
+    break the contract are injected; `einvoices` also writes the e-invoice XML into `einvoices/`. The same arguments always give the same bytes. Export files
     already in `out_dir` are an error unless `overwrite` (then they are deleted first).
     """
     t_start = time.perf_counter()
@@ -186,7 +189,7 @@ def generate(out_dir: Path, *, invoices_per_month: int = 3000, months: int = 18,
                                "escalation_no_manager", "escalation_cycle")}
     at_wm["overdue_amount_dkk"] = flows.stats.amount_overdue / 100
     at_wm["contact_list_supplier_years"] = contact
-    return GenerationSummary(
+    summary = GenerationSummary(
         out_dir=str(out_dir), seed=seed, extracts=extracts, start=start, end=end, extract_dates=len(periods),
         files=writer.files(), bytes_written=writer.bytes,
         documents=c["documents"], invoices=c["invoices"], credit_notes=c["credit_notes"],
@@ -200,6 +203,9 @@ def generate(out_dir: Path, *, invoices_per_month: int = 3000, months: int = 18,
         bad_rows=[(b.file, b.line, b.kind) for b in writer.injected],
         elapsed_seconds=round(time.perf_counter() - t_start, 2),
     )
+    if einvoices:
+        summary.einvoices = write_einvoices(out_dir, seed=seed, overwrite=overwrite)
+    return summary
 
 
 def _write_master_data(world: World, writer: ExtractWriter, cal: Calendar) -> dict[int, int]:

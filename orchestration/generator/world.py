@@ -14,6 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from orchestration.einvoices.payment import with_check_digit
 from orchestration.loading.contract import DEPARTMENTS
 
 from . import names
@@ -405,7 +406,8 @@ class World:
         if r < 0.55:
             return f"REG {rng.randint(1000, 9899)} KONTO {rng.randint(1, 9_999_999_999):010d}"
         if r < 0.90:
-            return f"FIK +71<{rng.randint(1, 10**15 - 1):015d}+{rng.randint(80_000_000, 89_999_999)}<"
+            payment_id = with_check_digit(f"{rng.randint(1, 10**15 - 1):015d}")  # FI modulus 10, as real FIK ids
+            return f"FIK +71<{payment_id}+{rng.randint(80_000_000, 89_999_999)}<"
         return "IBAN " + iban(rng, "DK", 18)
 
     def pick_supplier(self, t: int) -> Supplier:

@@ -19,6 +19,7 @@ from orchestration.loading.contract import FILE_NAME_PATTERN, SOURCES
 CHUNK_BYTES = 8 * 1024 * 1024
 UTF8_BOM = codecs.BOM_UTF8
 EXPECTED_NAME = "<source>_<YYYYMMDD>.csv"
+EINVOICES_SUBFOLDER = "einvoices"  # the default e-invoice folder in the drop folder (docs/einvoices.md)
 
 ENC_UTF8 = "utf-8"
 ENC_UTF8_BOM = "utf-8-sig"
@@ -93,6 +94,8 @@ def scan_drop_folder(folder: Path) -> DropFolderScan:
         raise FileNotFoundError(f"drop folder {folder} does not exist or is not a folder")
     scan = DropFolderScan(folder=folder, files={s: [] for s in SOURCES})
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.is_dir() and path.name == EINVOICES_SUBFOLDER:
+            continue  # the e-invoice inbox: read by orchestration/einvoices, not an export
         if path.is_dir():
             scan.ignored.append(IgnoredFile(path, f"ignored {path.name}: a folder, not an export file"))
             continue

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from orchestration.report.data import key_figures, read_report_data
+from orchestration.report.einvoices import add_einvoice_sheet, einvoice_html, read_einvoice_section
 from orchestration.report.excel import write_workbook
 from orchestration.report.html import render_html
 
@@ -49,7 +50,12 @@ def build_report(
 
     figures = key_figures(data)
     rows = write_workbook(data, workbook, [(f.label, f.kind, f.value) for f in figures])
-    html.write_text(render_html(data, figures, workbook.name), encoding="utf-8")
+    page = render_html(data, figures, workbook.name)
+    # e-invoices at the door (docs/einvoices.md): only when the e-invoice models are built
+    if (einvoices := read_einvoice_section(conn)) is not None:
+        rows["E-fakturaer"] = add_einvoice_sheet(workbook, einvoices, data.as_of)
+        page = page.replace("<footer>", einvoice_html(einvoices) + "\n<footer>", 1)
+    html.write_text(page, encoding="utf-8")
     # the process map also as a picture beside the report, for slides and mails
     from orchestration.report.charts import process_map_figure, save_png
 
