@@ -157,6 +157,11 @@ def materialization_line(event, stamp: str) -> str | None:
     materialization = event.event_specific_data.materialization
     meta = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
     path = materialization.asset_key.path
+    if path[0] == "raw" and "files_read" in meta:  # the e-invoices: one line for their five tables
+        return (
+            f"{stamp}  load {'e-invoices':<20} {meta.get('files_read', 0):>4} new file(s) read, "
+            f"{meta.get('files_quarantined', 0)} quarantined, {meta.get('files_duplicate', 0)} duplicate(s)"
+        )
     if path[0] == "raw":
         quarantined = meta.get("rows_quarantined", 0)
         rejected = meta.get("files_rejected", 0)

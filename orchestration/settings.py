@@ -38,6 +38,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("RETTIDIG_VAR_DIR", "the folder for every default below", "var/ in the project"),
     Setting("RETTIDIG_EXPORTS_DIR", "the drop folder Kvantum exports into", "<var>/sample_exports"),
+    Setting("RETTIDIG_EINVOICES_DIR", "the e-invoice inbox (OIOUBL/Peppol XML from NemHandel)", "<drop folder>/einvoices"),
     Setting("RETTIDIG_WAREHOUSE", "the DuckDB file the pipeline writes", "<var>/warehouse.duckdb"),
     Setting("RETTIDIG_SERVING", "the DuckDB file BI tools read (marts only)", "<var>/serving.duckdb"),
     Setting("RETTIDIG_REPORTS_DIR", "where follow-up reports are written", "<var>/reports"),
@@ -57,6 +58,7 @@ ENVIRONMENT = {s.name: s.meaning for s in SETTINGS}
 class Settings:
     var_dir: Path
     exports_dir: Path
+    einvoices_dir: Path
     warehouse: Path
     serving: Path
     reports_dir: Path
@@ -73,9 +75,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if environ is None else environ
         var_dir = _path(env, "RETTIDIG_VAR_DIR", PROJECT_ROOT / "var")
+        exports_dir = _path(env, "RETTIDIG_EXPORTS_DIR", var_dir / "sample_exports")
         return cls(
             var_dir=var_dir,
-            exports_dir=_path(env, "RETTIDIG_EXPORTS_DIR", var_dir / "sample_exports"),
+            exports_dir=exports_dir,
+            einvoices_dir=_path(env, "RETTIDIG_EINVOICES_DIR", exports_dir / "einvoices"),
             warehouse=_path(env, "RETTIDIG_WAREHOUSE", var_dir / "warehouse.duckdb"),
             serving=_path(env, "RETTIDIG_SERVING", var_dir / "serving.duckdb"),
             reports_dir=_path(env, "RETTIDIG_REPORTS_DIR", var_dir / "reports"),

@@ -26,8 +26,6 @@ from orchestration.loading.files import EINVOICES_SUBFOLDER as DEFAULT_SUBFOLDER
 
 from .ubl import Quarantined, parse_document
 
-# TODO(lead): move to orchestration/settings.py (Settings.einvoices_dir) with the other settings.
-EINVOICES_DIR_VARIABLE = "RETTIDIG_EINVOICES_DIR"
 
 READ, DUPLICATE, QUARANTINED = "read", "duplicate", "quarantined"
 BATCH_FILES = 5000  # files per transaction: a crash loses at most one batch, which the next run reads again
@@ -102,9 +100,12 @@ TABLES = {
 
 
 def einvoices_dir(drop_folder: Path) -> Path:
-    """The e-invoice folder: RETTIDIG_EINVOICES_DIR, by default `einvoices/` in the drop folder."""
-    value = os.environ.get(EINVOICES_DIR_VARIABLE)
-    return Path(value).expanduser().resolve() if value else Path(drop_folder) / DEFAULT_SUBFOLDER
+    """The e-invoice folder: the setting RETTIDIG_EINVOICES_DIR, by default `einvoices/` in the drop folder."""
+    from orchestration.settings import Settings
+
+    if os.environ.get("RETTIDIG_EINVOICES_DIR"):
+        return Settings.from_env().einvoices_dir
+    return Path(drop_folder) / DEFAULT_SUBFOLDER
 
 
 @dataclass
