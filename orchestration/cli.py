@@ -51,7 +51,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def prepare_dbt_manifest(force: bool = False) -> Path:
     """Parse the dbt project into target/manifest.json, which dagster-dbt reads (`dbt parse`)."""
-    from orchestration.lib.dbt.project import dbt_project
+    from orchestration.lib.dbt.project import ProjectPreparer, dbt_project
     from orchestration.settings import PROJECT_ROOT
 
     manifest = dbt_project.manifest_path
@@ -66,7 +66,7 @@ def prepare_dbt_manifest(force: bool = False) -> Path:
         force = newest > manifest.stat().st_mtime
     if force or not manifest.exists():
         print("Preparing the dbt manifest (dbt parse) ...", file=sys.stderr)
-        dbt_project.preparer.prepare(dbt_project)
+        ProjectPreparer().prepare(dbt_project)
     return manifest
 
 

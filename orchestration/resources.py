@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.lib.dbt.project import dbt_project
+from orchestration.lib.dbt.project import DBT_EXECUTABLE, dbt_project
 from orchestration.settings import Settings
 
 
@@ -112,5 +111,5 @@ def build_resources() -> dict:
         "drop_folder": DropFolder(),
         # dbt is found beside this interpreter (the project's venv) even when the venv is not
         # activated; its profiles.yml reads the warehouse setting from the environment.
-        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
