@@ -89,8 +89,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(name: str, settings: Settings, options: argparse.Namespace, run_config: dict | None = None,
-            tags: dict | None = None, partition_key: str | None = None, asset_selection: list | None = None):
+def run_job(name: str, run_config: dict | None = None, tags: dict | None = None, partition_key: str | None = None,
+            asset_selection: list | None = None, *, settings: Settings | None = None,
+            options: argparse.Namespace | None = None):
     """Execute one of the project's Dagster jobs in-process on the project's Dagster instance
     (DAGSTER_HOME), so the run shows in the UI's run history.
 
@@ -98,6 +99,8 @@ def run_job(name: str, settings: Settings, options: argparse.Namespace, run_conf
     warehouse is waited for, saying so (or, with --no-wait, refused). While the job runs, the
     console shows one line per phase and the full log goes to a file (--verbose: everything on the
     console, as Dagster and dbt write it). Ctrl-C or SIGTERM cancels the run cleanly."""
+    settings = settings or Settings.from_env()
+    options = options or argparse.Namespace()
     prepare_dbt_manifest()
     from dagster import DagsterInstance
 
@@ -194,10 +197,10 @@ def wait_for_live_runs(instance, no_wait: bool, poll_seconds: float = 2.0) -> No
             print(line, file=sys.stderr)
 
 
-def run_load_and_build(settings: Settings, options: argparse.Namespace, as_of: str | None = None):
+def run_load_and_build(settings: Settings, as_of: str | None = None, options: argparse.Namespace | None = None):
     """Materialize the `load_and_build` job: load the drop folder, build and publish the marts."""
     run_config = {"ops": {"dbt_models": {"config": {"as_of_date": as_of}}}} if as_of else {}
-    return run_job("load_and_build", settings, options, run_config)
+    return run_job("load_and_build", run_config, settings=settings, options=options)
 
 
 def run_problems(result) -> list[str]:
@@ -296,7 +299,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
             f"the drop folder {settings.exports_dir} does not exist. Give --exports DIR (or set "
             "RETTIDIG_EXPORTS_DIR), or make sample data with `rettidig generate --out DIR`."
         )
-    result = run_load_and_build(settings, args, args.as_of)
+    result = run_load_and_build(settings, args.as_of, options=args)
     print_load_summary(settings)
     print(f"\nWarehouse: {settings.warehouse}")
     print(f"Serving file for BI tools (read-only): {settings.serving}")
@@ -342,7 +345,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     arrived = unloaded_files(settings) if settings.exports_dir.is_dir() else []
     if arrived:
         print(f"{len(arrived)} new export file(s) in the drop folder: loading and rebuilding the marts first.")
-        code = report_problems(run_load_and_build(settings, args))
+        code = report_problems(run_load_and_build(settings, options=args))
         if code:
             return code
     else:
@@ -372,7 +375,7 @@ def cmd_close(args: argparse.Namespace) -> int:
         "dagster/asset_partition_range_end": last.isoformat(),
     }
     print(f"Closing {first:%Y-%m}" + (f" to {last:%Y-%m}" if last != first else "") + (" (force)" if args.force else ""))
-    result = run_job("period_close", settings, args, run_config, tags=tags)
+    result = run_job("period_close", run_config, tags=tags, settings=settings, options=args)
     code = report_problems(result)
     if code == 0:
         # every partition's materialization carries the same summary of the run: print it once
@@ -418,7 +421,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 "reports__follow_up_report": {"config": {"as_of_date": args.as_of}},
             }
         }
-    result = run_job("follow_up_report", settings, args, run_config)
+    result = run_job("follow_up_report", run_config, settings=settings, options=args)
     code = report_problems(result)
     print_report_paths(result)
     return code
@@ -463,7 +466,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nWriting the follow-up report ...")
     from orchestration.jobs import REPORT_KEY
 
-    result = run_job("follow_up_report", settings, args, asset_selection=[REPORT_KEY])
+    result = run_job("follow_up_report", asset_selection=[REPORT_KEY], settings=settings, options=args)
     code = report_problems(result)
     print_report_paths(result)
     print(
