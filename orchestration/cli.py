@@ -84,6 +84,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         bad_rows=args.bad_rows,
         progress=not args.quiet,
         overwrite=args.overwrite,
+        einvoices=args.einvoices,
     )
     print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False, default=str))
     return 0
@@ -285,6 +286,15 @@ def print_load_summary(settings: Settings) -> None:
             "qualify row_number() over (partition by file_name order by load_id desc) = 1"
         ).fetchall():
             print(f"\nREJECTED {name}: {error}")
+        einvoices = conn.execute(
+            "select count(*) filter (where status = 'read'), count(*) filter (where status = 'quarantined') "
+            "from raw.einvoice_files"
+        ).fetchone() if conn.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'einvoice_files'"
+        ).fetchone()[0] else None
+        if einvoices and any(einvoices):
+            print(f"\nE-invoices: {einvoices[0]:,} read, {einvoices[1]:,} quarantined "
+                  "(select * from raw.einvoice_quarantine); findings in marts.einvoice_precheck")
         marts = conn.execute(
             "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by 1"
         ).fetchall()
@@ -453,6 +463,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             seed=42,
             bad_rows=DEMO_BAD_ROWS,
             progress=True,
+            einvoices=True,
         )
     args.exports, args.warehouse, args.serving = None, None, None
     code = cmd_materialize(args)
@@ -527,6 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bad-rows", type=int, default=0, help="inject this many bad rows (for trying the quarantine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--overwrite", action="store_true", help="replace export files already in --out")
+    p.add_argument("--einvoices", action="store_true", help="also write the e-invoice XML (OIOUBL/Peppol) into --out/einvoices")
     p.set_defaults(func=cmd_generate)
 
     def add_locations(p: argparse.ArgumentParser) -> None:
