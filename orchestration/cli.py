@@ -144,8 +144,10 @@ def failed_checks(result) -> list[str]:
 def print_load_summary(settings: Settings) -> None:
     import duckdb
 
+    from orchestration.warehouse import connect
+
     try:
-        conn = duckdb.connect(str(settings.warehouse), read_only=True)
+        conn = connect(read_only=True)
     except duckdb.IOException as exc:
         print(f"(No load summary: the warehouse is busy: {exc})")
         return
@@ -203,8 +205,14 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         return 2
     result = run_load_and_build(settings, args.as_of)
     print_load_summary(settings)
-    print(f"\nWarehouse: {settings.warehouse}")
-    print(f"Serving file for BI tools (read-only): {settings.serving}")
+    from orchestration.warehouse import SERVING_SCHEMA, Warehouse
+
+    warehouse = Warehouse.from_env()
+    print(f"\nWarehouse: {warehouse.describe()}")
+    if warehouse.is_ducklake:
+        print(f"BI tools read the views {SERVING_SCHEMA}.* of the lake: the last build that passed its checks.")
+    else:
+        print(f"Serving file for BI tools (read-only): {settings.serving}")
     print("Dagster UI: `.venv/bin/rettidig ui`, then open http://127.0.0.1:3000")
     return report_problems(result)
 
@@ -216,11 +224,12 @@ def unloaded_files(settings: Settings) -> list[str]:
     import duckdb
 
     from orchestration.loading.loader import scan_drop_folder
+    from orchestration.warehouse import Warehouse, connect
 
     files = [f.path for fs in scan_drop_folder(settings.exports_dir).files.values() for f in fs]
-    if not settings.warehouse.exists():
+    if not Warehouse.from_env().exists():
         return [p.name for p in files]
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+    with connect(read_only=True) as conn:
         try:
             loaded = set(conn.execute("select file_name, sha256 from raw.load_log where status = 'loaded'").fetchall())
         except duckdb.CatalogException:
@@ -238,9 +247,8 @@ def unloaded_files(settings: Settings) -> list[str]:
 
 def cmd_close(args: argparse.Namespace) -> int:
     """Load what has arrived, rebuild, then close months through the `period_close` asset."""
-    import duckdb
-
     from orchestration.period_close import read_close_bounds
+    from orchestration.warehouse import connect
 
     settings = _settings(args)
     month = None
@@ -270,7 +278,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     if month:
         first = last = month
     else:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        with connect(read_only=True) as conn:
             bounds = read_close_bounds(conn)
         months = [m for m in bounds.closable_months() if args.force or m not in bounds.taken]
         if not months:
@@ -461,8 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from orchestration.warehouse import WarehouseError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except WarehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

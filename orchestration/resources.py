@@ -9,10 +9,10 @@ from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource
-from dagster_duckdb import DuckDBResource
 
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.settings import Settings
+from orchestration.warehouse_dagster import WarehouseResource
 
 
 class DropFolder(ConfigurableResource):
@@ -29,7 +29,8 @@ def build_resources() -> dict:
     # Make sure every variable has a value (the defaults under var/) before a run resolves them.
     Settings.from_env().export()
     return {
-        "duckdb": DuckDBResource(database=EnvVar("RETTIDIG_WAREHOUSE")),
+        # the DuckDB file, or the DuckLake when RETTIDIG_DUCKLAKE is set (orchestration/warehouse.py)
+        "duckdb": WarehouseResource(database=EnvVar("RETTIDIG_WAREHOUSE")),
         "drop_folder": DropFolder(path=EnvVar("RETTIDIG_EXPORTS_DIR")),
         # dbt's profiles.yml reads RETTIDIG_WAREHOUSE too: one setting, two readers.
         "dbt": DbtCliResource(project_dir=dbt_project),

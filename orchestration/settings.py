@@ -20,6 +20,12 @@ def _path(var: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _location(var: str, default: Path) -> str:
+    """A folder, or an object-store URL (s3://...) kept as written."""
+    value = os.environ.get(var, "")
+    return value if "://" in value else str(_path(var, default))
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path
@@ -29,6 +35,8 @@ class Settings:
     reports_dir: Path
     dagster_home: Path
     as_of_date: str | None
+    ducklake: str | None = None  # a DuckLake catalog URL: the warehouse is then that lake (orchestration/warehouse.py)
+    ducklake_data_path: str | None = None  # the DuckLake's data files (a folder, or an object-store URL)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -41,6 +49,8 @@ class Settings:
             reports_dir=_path("RETTIDIG_REPORTS_DIR", var_dir / "reports"),
             dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT),
             as_of_date=os.environ.get("RETTIDIG_AS_OF_DATE") or None,
+            ducklake=os.environ.get("RETTIDIG_DUCKLAKE") or None,
+            ducklake_data_path=_location("RETTIDIG_DUCKLAKE_DATA_PATH", var_dir / "ducklake"),
         )
 
 
@@ -60,6 +70,9 @@ class Settings:
         os.environ.setdefault("RETTIDIG_DAGSTER_COMPUTE_LOGS", str(self.var_dir / "dagster" / "logs"))
         if self.as_of_date:
             os.environ["RETTIDIG_AS_OF_DATE"] = self.as_of_date
+        if self.ducklake:
+            os.environ["RETTIDIG_DUCKLAKE"] = self.ducklake
+            os.environ["RETTIDIG_DUCKLAKE_DATA_PATH"] = self.ducklake_data_path
         # dbt runs as a subprocess: find it beside this interpreter even when the venv is not activated
         bin_dir = str(Path(sys.executable).parent)
         if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
@@ -75,6 +88,10 @@ ENVIRONMENT = {
     "RETTIDIG_SERVING": "the DuckDB file BI tools read, marts only (default var/serving.duckdb)",
     "RETTIDIG_REPORTS_DIR": "where follow-up reports are written (default var/reports)",
     "RETTIDIG_AS_OF_DATE": "compute the marts as of this date (YYYY-MM-DD); default the data watermark",
+    "RETTIDIG_DUCKLAKE": "a DuckLake instead of the DuckDB file: ducklake:postgres:dbname=... host=... (docs/scale.md)",
+    "RETTIDIG_DUCKLAKE_DATA_PATH": "the DuckLake's Parquet files (default var/ducklake)",
+    "RETTIDIG_DUCKLAKE_KEEP_DAYS": "DuckLake snapshots younger than this are kept by the maintenance job (default 7)",
+    "RETTIDIG_DAGSTER_POSTGRES_URL": "Dagster's storage in PostgreSQL, with DAGSTER_HOME=deploy/dagster-postgres",
     "RETTIDIG_VAR_DIR": "the folder for all of the above defaults (default var/)",
     "DAGSTER_HOME": "the folder holding dagster.yaml; default the project folder",
     "RETTIDIG_DAGSTER_STORAGE": "Dagster's run history and event log (default var/dagster/storage)",
