@@ -276,8 +276,8 @@ def test_two_runs_at_once_are_serialized_both_succeed_and_a_reader_sees_only_who
         name: {node.name for node in defs.resolve_job_def(name).graph.nodes if node.definition.pool == "warehouse"}
         for name in ("load_and_build", "period_close")
     }
-    # six raw loads, the dbt build, the publication; the close and the publication
-    assert [len(pooled["load_and_build"]), len(pooled["period_close"])] == [8, 2]
+    # seven raw loads and the e-invoices, the dbt build, the publication; the close and the publication
+    assert [len(pooled["load_and_build"]), len(pooled["period_close"])] == [10, 2]
     os.environ["RETTIDIG_DAGSTER_POSTGRES_URL"] = dagster_url
     try:
         with DagsterInstance.from_config(str(dagster_home)) as instance:
