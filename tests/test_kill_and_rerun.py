@@ -102,6 +102,11 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
     return tables
 
 
+def published_marts(serving: Path) -> list[str]:
+    with duckdb.connect(str(serving), read_only=True) as bi:
+        return [t for (t,) in bi.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
+
+
 class ServingReader(threading.Thread):
     """Reads the serving file in a loop: every read either finds no file yet (nothing published) or
     a whole publication (every mart there, the invoice_status rows adding up)."""
@@ -177,7 +182,7 @@ def test_killed_runs_are_reaped_and_the_rerun_equals_an_uninterrupted_run(tmp_pa
     third = run(["materialize"], env)
     assert third.process.returncode == 0, third.output
     assert "whose process is gone" in third.output
-    assert "publish: 9 marts" in third.output
+    assert f"publish: {len(published_marts(tmp_path / 'serving.duckdb'))} marts to" in third.output
 
     # 4. the close killed halfway, then taken again
     close = Command(["close", "--all"], env)
