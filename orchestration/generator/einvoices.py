@@ -60,7 +60,12 @@ def _csv(out_dir: Path, source: str) -> str:
 
 DOCUMENTS_SQL = """
 with fakturaer as (
-    select *, strptime("Ændret", '%d-%m-%Y %H:%M:%S') as changed from {fakturaer}
+    -- the injected bad rows (EXPORTS.md's kinds of bad input) are not documents anyone sent: skipped
+    select *, try_strptime("Ændret", '%d-%m-%Y %H:%M:%S') as changed from {fakturaer}
+    where try_strptime("Ændret", '%d-%m-%Y %H:%M:%S') is not null
+      and try_strptime("Fakturadato", '%d-%m-%Y') is not null
+      and try_strptime("Forfaldsdato", '%d-%m-%Y') is not null
+      and try_cast(replace("Beløb", ',', '.') as decimal(18, 2)) is not null
 ),
 first_versions as (
     select * from fakturaer
@@ -68,7 +73,7 @@ first_versions as (
 ),
 events as (
     select "Bilagsnummer" as bil,
-        arg_min("Til_bruger", strptime("Tidspunkt", '%d-%m-%Y %H:%M:%S')) filter (where "Hændelse" = 'TILDELT')
+        arg_min("Til_bruger", try_strptime("Tidspunkt", '%d-%m-%Y %H:%M:%S')) filter (where "Hændelse" = 'TILDELT')
             as first_holder,
         coalesce(bool_or("Årsagskode" = 'FORKERT_MODTAGER'), false) as wrong_recipient,
         coalesce(bool_or("Årsagskode" = 'FORKERT_BETALINGSOPLYSNING'), false) as wrong_payment
@@ -76,9 +81,9 @@ events as (
 ),
 suppliers as (
     select "Leverandørnummer" as sid,
-        arg_max("CVR", strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as cvr,
-        arg_max("Navn", strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as name,
-        arg_max("Land", strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as land
+        arg_max("CVR", try_strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as cvr,
+        arg_max("Navn", try_strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as name,
+        arg_max("Land", try_strptime("Ændret", '%d-%m-%Y %H:%M:%S')) as land
     from {leverandoerer} group by all
 )
 select f."Bilagsnummer", f."Fakturanummer", f."Fakturatype",
