@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from decimal import Decimal
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,6 +158,9 @@ class _Batch:
             for table, rows in self.rows.items():
                 if rows:
                     columns = TABLES[table]
+                    # amounts as text, cast exactly below: DuckDB would infer a DECIMAL width from
+                    # the first rows of an object column and overflow on a larger amount later
+                    rows = [[str(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
                     frame = pd.DataFrame(rows, columns=[c for c, _ in columns], dtype=object)
                     conn.register("_einvoice_batch", frame)
                     conn.execute(
