@@ -296,8 +296,15 @@ def print_load_summary(settings: Settings) -> None:
             "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'einvoice_files'"
         ).fetchone()[0] else None
         if einvoices and any(einvoices):
-            print(f"\nE-invoices: {einvoices[0]:,} read, {einvoices[1]:,} quarantined "
-                  "(select * from raw.einvoice_quarantine); findings in marts.einvoice_precheck")
+            flagged = conn.execute(
+                "select count(*) filter (where finding_count > 0), "
+                "count(*) filter (where finding_count > 0 and returned_for_supplier_reason) from marts.einvoice_precheck"
+            ).fetchone() if conn.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'einvoice_precheck'"
+            ).fetchone()[0] else (0, 0)
+            print(f"\nE-invoices: {einvoices[0]:,} read, {einvoices[1]:,} quarantined (raw.einvoice_quarantine), "
+                  f"{flagged[0]:,} flagged at the door, {flagged[1]:,} of them later returned for a supplier "
+                  "reason (marts.einvoice_precheck)")
         marts = conn.execute(
             "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by 1"
         ).fetchall()
