@@ -165,36 +165,36 @@ def test_killed_runs_are_reaped_and_the_rerun_equals_an_uninterrupted_run(tmp_pa
     env = environment(tmp_path, drop)
     reader = ServingReader(tmp_path / "serving.duckdb")
     reader.start()
+    try:
+        # 1. killed during the load: one source loaded, the others not yet
+        first = Command(["materialize"], env)
+        first.wait_for("load brugere")
+        first.kill()
 
-    # 1. killed during the load: one source loaded, the others not yet
-    first = Command(["materialize"], env)
-    first.wait_for("load brugere")
-    first.kill()
+        # 2. the next one finds the dead run, frees the warehouse, and is killed during the dbt build
+        second = Command(["materialize"], env)
+        second.wait_for("nodes to build and test")
+        time.sleep(3)
+        second.kill()
+        assert "whose process is gone: marked it failed and freed the warehouse" in second.output
 
-    # 2. the next one finds the dead run, frees the warehouse, and is killed during the dbt build
-    second = Command(["materialize"], env)
-    second.wait_for("nodes to build and test")
-    time.sleep(3)
-    second.kill()
-    assert "whose process is gone: marked it failed and freed the warehouse" in second.output
+        # 3. the next one goes through
+        third = run(["materialize"], env)
+        assert third.process.returncode == 0, third.output
+        assert "whose process is gone" in third.output
+        assert f"publish: {len(published_marts(tmp_path / 'serving.duckdb'))} marts to" in third.output
 
-    # 3. the next one goes through
-    third = run(["materialize"], env)
-    assert third.process.returncode == 0, third.output
-    assert "whose process is gone" in third.output
-    assert f"publish: {len(published_marts(tmp_path / 'serving.duckdb'))} marts to" in third.output
-
-    # 4. the close killed halfway, then taken again
-    close = Command(["close", "--all"], env)
-    close.wait_for("period close (dbt)")
-    time.sleep(2)
-    close.kill()
-    again = run(["close", "--all"], env)
-    assert again.process.returncode == 0, again.output
-    assert "whose process is gone" in again.output
-
-    reader.stop.set()
-    reader.join(10)
+        # 4. the close killed halfway, then taken again
+        close = Command(["close", "--all"], env)
+        close.wait_for("period close (dbt)")
+        time.sleep(2)
+        close.kill()
+        again = run(["close", "--all"], env)
+        assert again.process.returncode == 0, again.output
+        assert "whose process is gone" in again.output
+    finally:  # a failed step must not leave the reader running into interpreter exit
+        reader.stop.set()
+        reader.join(10)
     assert reader.errors == []
     assert reader.reads > 0
 
