@@ -32,7 +32,7 @@ AS_OF = "2024-03-15"  # given in the run config, as a user types it into the Lau
 SERVER_TIMEOUT = 300  # seconds until /server_info answers and the code location is loaded (dagster dev parses
 # the dbt project first: a minute on a busy 2-core machine)
 RUN_TIMEOUT = 240  # seconds for the launched run to finish
-LOCATION = "orchestration.definitions"
+LOCATION = "rettidig"  # the code location name in pyproject.toml ([tool.dagster]), as plain `dagster dev` loads it
 REPOSITORY = "__repository__"
 GROUPS = {"raw", "reference", "staging", "intermediate", "marts", "reporting", "serving", "reports"}
 RAW_SOURCES = {"fakturaer", "fakturahaendelser", "brugere", "indkoebsordrer", "leverandoerer", "varemodtagelser", "udlaeg"}
