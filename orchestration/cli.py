@@ -19,6 +19,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from orchestration.settings import SETTINGS, Settings, SettingsError, parse_date, parse_month
+from orchestration.warehouse import WarehouseError
 
 DEMO_INVOICES_PER_MONTH = 3000
 DEMO_MONTHS = 18
@@ -243,8 +244,10 @@ def failed_checks(result) -> list[str]:
 def print_load_summary(settings: Settings) -> None:
     import duckdb
 
+    from orchestration.warehouse import connect
+
     try:
-        conn = duckdb.connect(str(settings.warehouse), read_only=True)
+        conn = connect(read_only=True)
     except duckdb.IOException as exc:
         print(f"(No load summary: the warehouse is busy: {exc})")
         return
@@ -318,8 +321,14 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         )
     result = run_load_and_build(settings, args.as_of, options=args)
     print_load_summary(settings)
-    print(f"\nWarehouse: {settings.warehouse}")
-    print(f"Serving file for BI tools (read-only): {settings.serving}")
+    from orchestration.warehouse import SERVING_SCHEMA, Warehouse
+
+    warehouse = Warehouse.from_env()
+    print(f"\nWarehouse: {warehouse.describe()}")
+    if warehouse.is_ducklake:
+        print(f"BI tools read the views {SERVING_SCHEMA}.* of the lake: the last build that passed its checks.")
+    else:
+        print(f"Serving file for BI tools (read-only): {settings.serving}")
     return report_problems(result)
 
 
@@ -330,11 +339,12 @@ def unloaded_files(settings: Settings) -> list[str]:
     import duckdb
 
     from orchestration.loading.loader import scan_drop_folder
+    from orchestration.warehouse import Warehouse, connect
 
     files = [f.path for fs in scan_drop_folder(settings.exports_dir).files.values() for f in fs]
-    if not settings.warehouse.exists():
+    if not Warehouse.from_env().exists():
         return [p.name for p in files]
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+    with connect(read_only=True) as conn:
         try:
             loaded = set(conn.execute("select file_name, sha256 from raw.load_log where status = 'loaded'").fetchall())
         except duckdb.CatalogException:
@@ -352,9 +362,8 @@ def unloaded_files(settings: Settings) -> list[str]:
 
 def cmd_close(args: argparse.Namespace) -> int:
     """Load what has arrived, rebuild, then close months through the `period_close` asset."""
-    import duckdb
-
     from orchestration.period_close import read_close_bounds
+    from orchestration.warehouse import Warehouse, connect
 
     settings = _settings(args)
     month = parse_month(args.month, "--month") if args.month else None
@@ -367,11 +376,11 @@ def cmd_close(args: argparse.Namespace) -> int:
             return code
     else:
         print("Nothing new in the drop folder: closing from the warehouse as it is.")
-    if not settings.warehouse.exists():
+    if not Warehouse.from_env().exists():
         raise CommandError(
             f"the warehouse {settings.warehouse} does not exist: load the exports first (`rettidig materialize`)."
         )
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+    with connect(read_only=True) as conn:
         bounds = read_close_bounds(conn)
     if month:
         refusal = bounds.refusal(month)
@@ -615,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if _main_thread() else None
     try:
         return args.func(args)
-    except (SettingsError, CommandError) as exc:
+    except (SettingsError, CommandError, WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "code", 2)
     except KeyboardInterrupt:

@@ -13,12 +13,13 @@ from orchestration.jobs import follow_up_report_job, load_and_build_job, month_e
 from orchestration.resources import build_resources
 from orchestration.schedules import follow_up_report_schedule, month_end_close_schedule
 from orchestration.sensors import drop_folder_sensor
+from orchestration.warehouse_dagster import ducklake_maintenance, ducklake_maintenance_schedule
 
 defs = Definitions(
     assets=[*raw_assets, einvoices, dbt_models, period_close_models, bi_marts, follow_up_report],
     asset_checks=[*raw_asset_checks, *einvoice_asset_checks],
-    jobs=[load_and_build_job, month_end_close_job, period_close_job, follow_up_report_job],
-    schedules=[month_end_close_schedule, follow_up_report_schedule],
+    jobs=[load_and_build_job, month_end_close_job, period_close_job, follow_up_report_job, ducklake_maintenance],
+    schedules=[month_end_close_schedule, follow_up_report_schedule, ducklake_maintenance_schedule],
     sensors=[drop_folder_sensor],
     resources=build_resources(),
     # One DuckDB file, one writer: the steps of a run go one after the other in one process.

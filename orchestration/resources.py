@@ -72,6 +72,19 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
+        from orchestration.warehouse import Warehouse, WarehouseError, connect
+
+        warehouse = Warehouse.from_env()
+        if warehouse.is_ducklake and not self.database:  # the lake, attached as `lake` and in use
+            try:
+                conn = connect(warehouse=warehouse)
+            except WarehouseError as exc:
+                raise Failure(description=str(exc)) from None
+            try:
+                yield conn
+            finally:
+                conn.close()
+            return
         path = self.path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -47,11 +47,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETTIDIG_PERIOD_CLOSE_START", "the first month the period close offers, YYYY-MM", "2024-01"),
     Setting("RETTIDIG_CLOSE_WORKING_DAY", "the month-end close runs on this Danish working day, 1-10", "2"),
     Setting("RETTIDIG_LOG_LEVEL", "what the console shows with --verbose: DEBUG, INFO, WARNING or ERROR", "INFO"),
-    Setting("DAGSTER_HOME", "the folder holding dagster.yaml", "the project folder"),
+    Setting("RETTIDIG_DUCKLAKE", "a DuckLake instead of the DuckDB file: ducklake:postgres:dbname=... host=... (docs/scale.md)", "none: the DuckDB file"),
+    Setting("RETTIDIG_DUCKLAKE_DATA_PATH", "the DuckLake's Parquet files (a folder or an object-store URL)", "<var>/ducklake"),
+    Setting("RETTIDIG_DUCKLAKE_KEEP_DAYS", "DuckLake snapshots younger than this are kept by the maintenance job", "7"),
+    Setting("DAGSTER_HOME", "the folder holding dagster.yaml (deploy/dagster-postgres for Dagster on PostgreSQL)", "the project folder"),
     Setting("RETTIDIG_DAGSTER_STORAGE", "Dagster's run history and event log", "<var>/dagster/storage"),
     Setting("RETTIDIG_DAGSTER_COMPUTE_LOGS", "Dagster's captured step logs", "<var>/dagster/logs"),
 )
 ENVIRONMENT = {s.name: s.meaning for s in SETTINGS}
+
+
+def _location(var: str, default: Path) -> str:
+    """A folder, or an object-store URL (s3://...) kept as written."""
+    value = os.environ.get(var, "")
+    return value if "://" in value else str(_path(var, default))
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,9 @@ class Settings:
     dagster_home: Path
     dagster_storage: Path
     dagster_compute_logs: Path
+    ducklake: str | None = None  # a DuckLake catalog URL: the warehouse is then that lake (orchestration/warehouse.py)
+    ducklake_data_path: str | None = None  # the DuckLake's data files (a folder, or an object-store URL)
+    ducklake_keep_days: int = 7  # the maintenance job keeps snapshots younger than this
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -91,6 +103,9 @@ class Settings:
             dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT),
             dagster_storage=_path(env, "RETTIDIG_DAGSTER_STORAGE", var_dir / "dagster" / "storage"),
             dagster_compute_logs=_path(env, "RETTIDIG_DAGSTER_COMPUTE_LOGS", var_dir / "dagster" / "logs"),
+            ducklake=_ducklake(env),
+            ducklake_data_path=_location(env, "RETTIDIG_DUCKLAKE_DATA_PATH", var_dir / "ducklake"),
+            ducklake_keep_days=_whole_number(env, "RETTIDIG_DUCKLAKE_KEEP_DAYS", 7, "days of DuckLake snapshots to keep"),
         )
 
     def environment(self) -> dict[str, str]:
@@ -112,6 +127,9 @@ class Settings:
         }
         if self.as_of_date:
             values["RETTIDIG_AS_OF_DATE"] = self.as_of_date
+        if self.ducklake:  # dbt's profiles.yml attaches the lake from these
+            values["RETTIDIG_DUCKLAKE"] = self.ducklake
+            values["RETTIDIG_DUCKLAKE_DATA_PATH"] = self.ducklake_data_path
         return values
 
     def export(self) -> "Settings":
@@ -149,6 +167,29 @@ def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
     if "\x00" in value:
         raise SettingsError(f"{name} is not a usable path: remove the NUL character from it.")
     return path.resolve()
+
+
+def _location(env: Mapping[str, str], name: str, default: Path) -> str:
+    """A folder, or an object-store URL (s3://...) kept as written."""
+    value = env.get(name, "")
+    return value if "://" in value else str(_path(env, name, default))
+
+
+def _ducklake(env: Mapping[str, str]) -> str | None:
+    value = (env.get("RETTIDIG_DUCKLAKE") or "").strip()
+    if value and not value.startswith("ducklake:postgres:"):
+        raise SettingsError(
+            f"RETTIDIG_DUCKLAKE={value!r} is not a DuckLake on PostgreSQL: write it as "
+            "ducklake:postgres:dbname=... host=... (docs/scale.md), or leave it empty for the DuckDB file."
+        )
+    return value or None
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, meaning: str) -> int:
+    value = (env.get(name) or str(default)).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name}={env.get(name)!r} is not a number of {meaning}: give a whole number of at least 1.")
+    return int(value)
 
 
 def _as_of(env: Mapping[str, str]) -> str | None:

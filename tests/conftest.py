@@ -34,7 +34,8 @@ def project_environment(tmp_path_factory) -> None:
     and make sure the dbt manifest exists (`dbt parse`)."""
     var = tmp_path_factory.mktemp("var")
     os.environ["RETTIDIG_VAR_DIR"] = str(var)
-    for name in ("RETTIDIG_EXPORTS_DIR", "RETTIDIG_WAREHOUSE", "RETTIDIG_SERVING", "RETTIDIG_REPORTS_DIR", "RETTIDIG_AS_OF_DATE"):
+    for name in ("RETTIDIG_EXPORTS_DIR", "RETTIDIG_WAREHOUSE", "RETTIDIG_SERVING", "RETTIDIG_REPORTS_DIR", "RETTIDIG_AS_OF_DATE",
+                 "RETTIDIG_DUCKLAKE", "RETTIDIG_DUCKLAKE_DATA_PATH"):  # the DuckLake tests set their own
         os.environ.pop(name, None)
     os.environ["RETTIDIG_DAGSTER_STORAGE"] = str(var / "dagster" / "storage")
     os.environ["RETTIDIG_DAGSTER_COMPUTE_LOGS"] = str(var / "dagster" / "logs")

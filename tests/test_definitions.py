@@ -28,8 +28,10 @@ def test_code_location_defines_the_pipeline():
     period_close = graph.get(AssetKey(["marts", "period_close"]))
     assert period_close.partitions_def.get_first_partition_key() == "2024-01-01"
     assert period_close.partitions_def.timezone == "Europe/Copenhagen"
-    assert {job.name for job in defs.jobs} == {"load_and_build", "month_end_close", "period_close", "follow_up_report"}
-    assert {s.name for s in defs.schedules} == {"month_end_close_schedule", "follow_up_report_schedule"}
+    assert {job.name for job in defs.jobs} == {
+        "load_and_build", "month_end_close", "period_close", "follow_up_report", "ducklake_maintenance"}
+    assert {s.name for s in defs.schedules} == {
+        "month_end_close_schedule", "follow_up_report_schedule", "ducklake_maintenance_schedule"}
     assert {s.name for s in defs.sensors} == {"drop_folder_sensor"}
 
 

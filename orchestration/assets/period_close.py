@@ -28,6 +28,7 @@ from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.partitions import monthly_partitions
 from orchestration.period_close import months_between, read_close_bounds
+from orchestration.warehouse import Warehouse, record_close
 
 # The period close and its month-over-month trend view are built by the partitioned asset only.
 PERIOD_CLOSE_SELECT = "period_close period_close_trend"
@@ -84,9 +85,18 @@ def period_close_models(
         "forced": config.force,
     }
     # No unit tests in a production run (they run in the test suite; see assets/dbt.py).
-    events = dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
-                     context=context).stream()
-    for event in with_table_metadata(context, events, duckdb):
+    events = list(with_table_metadata(
+        context,
+        dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)], context=context).stream(),
+        duckdb,
+    ))
+    if taken and Warehouse.from_env().is_ducklake:
+        # the close is a snapshot of the lake: `marts.period_close at (version => n)` reads it as taken
+        with duckdb.get_connection() as conn:
+            snapshot = record_close(conn, taken, run_id=context.run_id)
+        context.log.info(f"Close recorded as DuckLake snapshot {snapshot} (serving.publications).")
+        summary["snapshot_id"] = snapshot
+    for event in events:
         if isinstance(event, Output):
             event = event.with_metadata({**event.metadata, **summary})
         yield event
