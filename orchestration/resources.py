@@ -88,7 +88,10 @@ class WarehouseResource(DuckDBResource):
         path = self.path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = duckdb.connect(str(path), config={"custom_user_agent": "rettidig", **self.connection_config})
+            conn = duckdb.connect(
+                str(path),
+                config={"custom_user_agent": "rettidig", **Settings.from_env().duckdb_config(), **self.connection_config},
+            )
         except duckdb.IOException as exc:
             holder = LOCK_HOLDER.search(str(exc))
             who = f"process {holder['pid']} ({Path(holder['program']).name})" if holder else "another process"

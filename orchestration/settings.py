@@ -50,17 +50,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETTIDIG_DUCKLAKE", "a DuckLake instead of the DuckDB file: ducklake:postgres:dbname=... host=... (docs/scale.md)", "none: the DuckDB file"),
     Setting("RETTIDIG_DUCKLAKE_DATA_PATH", "the DuckLake's Parquet files (a folder or an object-store URL)", "<var>/ducklake"),
     Setting("RETTIDIG_DUCKLAKE_KEEP_DAYS", "DuckLake snapshots younger than this are kept by the maintenance job", "7"),
+    Setting("RETTIDIG_MEMORY_LIMIT", "DuckDB's memory limit for the load and each dbt connection, e.g. 2GB (docs/parameters.md)", "DuckDB's own: 80% of RAM"),
+    Setting("RETTIDIG_TEMP_DIR", "where DuckDB spills what does not fit in the memory limit", "<var>/duckdb_tmp"),
+    Setting("RETTIDIG_THREADS", "DuckDB's threads for the load and each dbt connection", "DuckDB's own: the cores"),
     Setting("DAGSTER_HOME", "the folder holding dagster.yaml (deploy/dagster-postgres for Dagster on PostgreSQL)", "the project folder"),
     Setting("RETTIDIG_DAGSTER_STORAGE", "Dagster's run history and event log", "<var>/dagster/storage"),
     Setting("RETTIDIG_DAGSTER_COMPUTE_LOGS", "Dagster's captured step logs", "<var>/dagster/logs"),
 )
 ENVIRONMENT = {s.name: s.meaning for s in SETTINGS}
-
-
-def _location(var: str, default: Path) -> str:
-    """A folder, or an object-store URL (s3://...) kept as written."""
-    value = os.environ.get(var, "")
-    return value if "://" in value else str(_path(var, default))
 
 
 @dataclass(frozen=True)
@@ -82,6 +79,9 @@ class Settings:
     ducklake: str | None = None  # a DuckLake catalog URL: the warehouse is then that lake (orchestration/warehouse.py)
     ducklake_data_path: str | None = None  # the DuckLake's data files (a folder, or an object-store URL)
     ducklake_keep_days: int = 7  # the maintenance job keeps snapshots younger than this
+    memory_limit: str | None = None  # DuckDB's memory_limit (e.g. "2GB"); None: DuckDB's default
+    temp_dir: Path | None = None  # DuckDB's temp_directory, where it spills beyond memory_limit
+    threads: int | None = None  # DuckDB's threads; None: DuckDB's default (the cores)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -106,6 +106,9 @@ class Settings:
             ducklake=_ducklake(env),
             ducklake_data_path=_location(env, "RETTIDIG_DUCKLAKE_DATA_PATH", var_dir / "ducklake"),
             ducklake_keep_days=_whole_number(env, "RETTIDIG_DUCKLAKE_KEEP_DAYS", 7, "days of DuckLake snapshots to keep"),
+            memory_limit=_memory_limit(env),
+            temp_dir=_path(env, "RETTIDIG_TEMP_DIR", var_dir / "duckdb_tmp"),
+            threads=_whole_number(env, "RETTIDIG_THREADS", 0, "DuckDB threads") if env.get("RETTIDIG_THREADS") else None,
         )
 
     def environment(self) -> dict[str, str]:
@@ -124,13 +127,31 @@ class Settings:
             "DAGSTER_HOME": str(self.dagster_home),
             "RETTIDIG_DAGSTER_STORAGE": str(self.dagster_storage),
             "RETTIDIG_DAGSTER_COMPUTE_LOGS": str(self.dagster_compute_logs),
+            "RETTIDIG_TEMP_DIR": str(self.temp_dir),
         }
+        if self.memory_limit:
+            values["RETTIDIG_MEMORY_LIMIT"] = self.memory_limit
+        if self.threads:
+            values["RETTIDIG_THREADS"] = str(self.threads)
         if self.as_of_date:
             values["RETTIDIG_AS_OF_DATE"] = self.as_of_date
         if self.ducklake:  # dbt's profiles.yml attaches the lake from these
             values["RETTIDIG_DUCKLAKE"] = self.ducklake
             values["RETTIDIG_DUCKLAKE_DATA_PATH"] = self.ducklake_data_path
         return values
+
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB's resource settings for every connection that writes the warehouse (the loader's,
+        the period close's, the publication's and, through the dbt plugin, dbt's): the config of
+        `duckdb.connect`. The temp folder is made here, when a connection is about to use it."""
+        config = {"temp_directory": str(self.temp_dir)}
+        if self.temp_dir is not None:
+            self.temp_dir.mkdir(parents=True, exist_ok=True)
+        if self.memory_limit:
+            config["memory_limit"] = self.memory_limit
+        if self.threads:
+            config["threads"] = str(self.threads)
+        return config
 
     def export(self) -> "Settings":
         """Put the settings into this process's environment. Only entry points call this (the CLI
@@ -190,6 +211,22 @@ def _whole_number(env: Mapping[str, str], name: str, default: int, meaning: str)
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name}={env.get(name)!r} is not a number of {meaning}: give a whole number of at least 1.")
     return int(value)
+
+
+MEMORY = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+def _memory_limit(env: Mapping[str, str]) -> str | None:
+    value = (env.get("RETTIDIG_MEMORY_LIMIT") or "").strip()
+    if not value:
+        return None
+    match = MEMORY.fullmatch(value)
+    if not match or float(match[1]) <= 0:
+        raise SettingsError(
+            f"RETTIDIG_MEMORY_LIMIT={value!r} is not an amount of memory: write a number and a unit, "
+            "e.g. 2GB or 1500MiB (or leave it empty for DuckDB's default, 80% of RAM)."
+        )
+    return f"{match[1]}{match[2].upper().replace('I', 'i')}"
 
 
 def _as_of(env: Mapping[str, str]) -> str | None:

@@ -126,6 +126,14 @@ def check_url(url: str) -> None:
         )
 
 
+def _resource_config(read_only: bool) -> dict[str, str]:
+    """The settings' memory limit, temp folder and threads for a connection that writes; a reader
+    (the report, `rettidig status`) keeps DuckDB's defaults."""
+    from orchestration.settings import Settings
+
+    return {} if read_only else Settings.from_env().duckdb_config()
+
+
 def connect(*, read_only: bool = False, snapshot: int | None = None,
             warehouse: Warehouse | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse: the DuckDB file, or the DuckLake attached as `lake` and in use.
@@ -137,11 +145,11 @@ def connect(*, read_only: bool = False, snapshot: int | None = None,
     if not warehouse.is_ducklake:
         if snapshot is not None:
             raise WarehouseError("Snapshots need a DuckLake (RETTIDIG_DUCKLAKE); the DuckDB file keeps none.")
-        return duckdb.connect(str(warehouse.file), read_only=read_only)
+        return duckdb.connect(str(warehouse.file), read_only=read_only, config=_resource_config(read_only))
     check_url(warehouse.ducklake)
     if warehouse.data_path and "://" not in warehouse.data_path and not read_only:
         Path(warehouse.data_path).mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(config=NO_DOWNLOADS)
+    conn = duckdb.connect(config={**NO_DOWNLOADS, **_resource_config(read_only)})
     try:
         load_extensions(conn)
         conn.execute(warehouse.attach_sql(read_only=read_only or snapshot is not None, snapshot=snapshot))

@@ -1,18 +1,28 @@
-"""dbt-duckdb plugin for the DuckLake target (dbt_project/profiles.yml, `plugins:`).
+"""dbt-duckdb plugin for both targets (dbt_project/profiles.yml, `plugins:`).
 
-It runs before dbt-duckdb attaches the lake: autoinstall off and the DuckLake and PostgreSQL
-extensions LOADed from the files their PyPI packages ship (orchestration/warehouse.py), so dbt
-never downloads an extension either.
+- Every target: DuckDB's memory limit, temp folder and threads from the settings
+  (RETTIDIG_MEMORY_LIMIT, RETTIDIG_TEMP_DIR, RETTIDIG_THREADS; Settings.duckdb_config), so that
+  dbt's connections obey the same limits as the loader's.
+- The DuckLake target (`config: {ducklake: true}`): before dbt-duckdb attaches the lake,
+  autoinstall off and the DuckLake and PostgreSQL extensions LOADed from the files their PyPI
+  packages ship (orchestration/warehouse.py), so dbt never downloads an extension either.
 """
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from orchestration.settings import Settings
 from orchestration.warehouse import NO_DOWNLOADS, load_extensions
 
 
 class Plugin(BasePlugin):
+    def initialize(self, plugin_config):
+        self.ducklake = bool(plugin_config.get("ducklake"))
+
     def update_connection_config(self, creds, config):
-        config.update(NO_DOWNLOADS)
+        config.update(Settings.from_env().duckdb_config())
+        if self.ducklake:
+            config.update(NO_DOWNLOADS)
 
     def configure_connection(self, conn):
-        load_extensions(conn)
+        if self.ducklake:
+            load_extensions(conn)

@@ -44,12 +44,39 @@ def test_a_month_is_written_as_a_person_writes_it():
         ("RETTIDIG_CLOSE_WORKING_DAY", "0", "RETTIDIG_CLOSE_WORKING_DAY='0' is not a working day of the month: give a whole number from 1 to 10 (2 = the second Danish working day)."),
         ("RETTIDIG_AS_OF_DATE", "31-03-2025", "RETTIDIG_AS_OF_DATE='31-03-2025' is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31."),
         ("RETTIDIG_LOG_LEVEL", "loud", "RETTIDIG_LOG_LEVEL='loud' is not a log level: use one of DEBUG, INFO, WARNING, ERROR."),
+        ("RETTIDIG_MEMORY_LIMIT", "80%", "RETTIDIG_MEMORY_LIMIT='80%' is not an amount of memory: write a number and a unit, e.g. 2GB or 1500MiB (or leave it empty for DuckDB's default, 80% of RAM)."),
+        ("RETTIDIG_MEMORY_LIMIT", "2", "RETTIDIG_MEMORY_LIMIT='2' is not an amount of memory: write a number and a unit, e.g. 2GB or 1500MiB (or leave it empty for DuckDB's default, 80% of RAM)."),
+        ("RETTIDIG_THREADS", "two", "RETTIDIG_THREADS='two' is not a number of DuckDB threads: give a whole number of at least 1."),
     ],
 )
 def test_a_bad_value_is_refused_with_what_was_expected(name, value, expected):
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({name: value})
     assert str(refused.value) == expected
+
+
+def test_duckdb_limits_reach_every_connection_that_writes(tmp_path, monkeypatch):
+    """The loader's connection (the warehouse resource) and dbt's (the profile's plugin) get the
+    memory limit, the temp folder and the threads of the settings."""
+    from orchestration.resources import WarehouseResource
+
+    env = {"RETTIDIG_VAR_DIR": str(tmp_path), "RETTIDIG_MEMORY_LIMIT": "1500mib", "RETTIDIG_THREADS": "1"}
+    settings = Settings.from_env(env)
+    assert settings.duckdb_config() == {"temp_directory": str(tmp_path / "duckdb_tmp"), "memory_limit": "1500MiB", "threads": "1"}
+    assert (tmp_path / "duckdb_tmp").is_dir()
+    for name, value in settings.environment().items():
+        monkeypatch.setenv(name, value)
+    query = ("select current_setting('memory_limit'), current_setting('temp_directory'), "
+             "current_setting('threads')")
+    expected = ("1.4 GiB", str(tmp_path / "duckdb_tmp"), 1)
+    with WarehouseResource().get_connection() as conn:
+        assert conn.execute(query).fetchone() == expected
+    dbt = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "dbt"), "show", "--quiet", "--output", "json", "--inline", query.replace(")", ") as c", 1)],
+        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=300,
+    )
+    assert dbt.returncode == 0, dbt.stdout + dbt.stderr
+    assert '"1.4 GiB"' in dbt.stdout and f'"{tmp_path / "duckdb_tmp"}"' in dbt.stdout, dbt.stdout
 
 
 def _cli(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
