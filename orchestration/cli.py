@@ -549,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invoices-per-month", type=int, default=DEMO_INVOICES_PER_MONTH)
     p.add_argument("--months", type=int, default=DEMO_MONTHS)
     p.add_argument("--start", default=DEMO_START.isoformat(), help="first month (YYYY-MM-DD)")
-    p.add_argument("--extracts", choices=["full", "monthly", "weekly", "daily"], default="monthly")
+    p.add_argument("--extracts", choices=["full", "monthly", "weekly", "daily", "monthly-then-daily"], default="monthly")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--bad-rows", type=int, default=0, help="inject this many bad rows (for trying the quarantine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

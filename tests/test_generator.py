@@ -82,6 +82,12 @@ def test_a_file_per_source_per_extract_and_nothing_else(small):
     assert summary.extract_dates == 4
 
 
+def test_monthly_then_daily_extracts_deliver_the_last_month_day_by_day():
+    periods = extract_periods(START, dt.date(2024, 3, 31), "monthly-then-daily")
+    assert periods[:2] == [(dt.date(2024, 1, 1), dt.date(2024, 1, 31)), (dt.date(2024, 2, 1), dt.date(2024, 2, 29))]
+    assert periods[2:] == [(dt.date(2024, 3, d), dt.date(2024, 3, d)) for d in range(1, 32)]
+
+
 def test_files_follow_the_format(small):
     """UTF-8 with BOM, CRLF line ends (line breaks only inside quoted fields), the header as in the
     contract, every value readable as its type and inside its code list, required values present."""

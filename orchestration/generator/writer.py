@@ -24,7 +24,7 @@ FAKTURAER, HAENDELSER, ORDRER, VAREMODTAGELSER, LEVERANDOERER, BRUGERE, UDLAEG =
 assert SOURCE_NAMES == (
     "fakturaer", "fakturahaendelser", "indkoebsordrer", "varemodtagelser", "leverandoerer", "brugere", "udlaeg")
 
-EXTRACT_MODES = ("full", "monthly", "weekly", "daily")
+EXTRACT_MODES = ("full", "monthly", "weekly", "daily", "monthly-then-daily")
 BOM = "\ufeff"
 
 
@@ -33,10 +33,15 @@ def extract_periods(start: dt.date, end: dt.date, mode: str) -> list[tuple[dt.da
 
     `full`: one period. `monthly`: the generated months (calendar months when `start` is a 1st).
     `weekly`: ISO weeks, Monday to Sunday (the first and last may be partial). `daily`: days.
+    `monthly-then-daily`: monthly, except the last generated month, which comes day by day (a
+    warehouse in daily operation after its history was loaded; the benchmark's daily run).
     The first period of each scheme also holds everything from before `start` (a full extract).
     """
     if mode == "full":
         return [(start, end)]
+    if mode == "monthly-then-daily":
+        months = extract_periods(start, end, "monthly")
+        return months[:-1] + extract_periods(months[-1][0], end, "daily")
     out: list[tuple[dt.date, dt.date]] = []
     first = start
     i = 0
