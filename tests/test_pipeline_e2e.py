@@ -297,10 +297,45 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
         ids = [r["unique_id"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]]
         assert not [i for i in ids if i.startswith("unit_test.")], path
         assert [i for i in ids if i.startswith("model.")], path
+    manifest = json.loads((dbt_project.project_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
     for path in (p for p in runs if p.parent.name.startswith("dbt_models-")):
         tests = [r["unique_id"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]
                  if r["unique_id"].startswith("test.")]
         assert any(".unique_" in i for i in tests) and any(".not_null_" in i for i in tests), path
+        # every test of the marts and the reporting layer runs; of the lower layers only the
+        # data-quality warnings (the development tests run below, in CI)
+        layers = {nodes[i]["fqn"][2] for i in tests if len(nodes[i]["fqn"]) > 3}
+        assert {"marts", "reporting"} <= layers, layers
+        lower = [i for i in tests if "development" in nodes[i]["tags"]]
+        assert lower and all(nodes[i]["config"]["severity"].lower() == "warn" for i in lower), lower
+    expected_marts_tests = {
+        uid for uid, node in nodes.items()
+        if node["resource_type"] == "test" and len(node["fqn"]) > 3 and node["fqn"][2] == "marts"
+        and not any(dep.split(".")[-1] in ("period_close", "period_close_trend") for dep in node["depends_on"]["nodes"])
+    }
+    ran = {r["unique_id"] for p in runs if p.parent.name.startswith("dbt_models-")
+           for r in json.loads(p.read_text(encoding="utf-8"))["results"]}
+    assert expected_marts_tests <= ran, sorted(expected_marts_tests - ran)[:5]
+
+
+def test_the_development_tests_pass_on_the_built_warehouse(pipeline):
+    """The data tests left out of production builds (tag `development`: the keys, code lists and
+    relationships of staging, intermediate and the seeds) run here, on the pipeline's warehouse."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.lib.dbt.project import dbt_project
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "test", "--select", "tag:development",
+         "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(pipeline["settings"].var_dir / "dbt_dev_tests")],
+        cwd=dbt_project.project_dir, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    [(passed, errors)] = re.findall(r"PASS=(\d+) WARN=\d+ ERROR=(\d+)", result.stdout)
+    assert int(passed) >= 150 and errors == "0", result.stdout[-1500:]
 
 
 def test_dbt_unit_tests_hold_whatever_the_run_vars(pipeline):

@@ -34,10 +34,13 @@ class DbtBuildConfig(Config):
     full_refresh: bool = Field(default=False, description="Rebuild incremental models from scratch.")
 
 
-# A production build runs the models and the data tests that guard what BI reads; dbt's unit
-# tests check the SQL, not the data, so they run in the test suite (`make test`, CI:
-# tests/test_pipeline_e2e.py) and not in every production run (docs/architecture.md).
+# A production build runs the models and the data tests that guard what BI and the report read;
+# dbt's unit tests and the error-severity data tests of staging, intermediate and the seeds (tag
+# `development`, dbt_project.yml) check the project's SQL, not the data, so they run in the test
+# suite (`make test`, CI: tests/test_pipeline_e2e.py) and not in every production run
+# (docs/architecture.md). Left out of the definition, they are no asset checks either.
 PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
+DEVELOPMENT_TESTS = "tag:development,config.severity:error"
 
 
 def dbt_vars(as_of_date: str | None) -> dict:
@@ -49,7 +52,7 @@ def dbt_vars(as_of_date: str | None) -> dict:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=RettidigDbtTranslator(),
-    exclude=PERIOD_CLOSE_SELECT,
+    exclude=f"{PERIOD_CLOSE_SELECT} {DEVELOPMENT_TESTS}",
     name="dbt_models",
     pool=WAREHOUSE_POOL,
 )
