@@ -133,8 +133,8 @@ def on_time_trend(data: ReportData) -> str | None:
             ax.plot(x, [rates.get(m, float("nan")) for m in months], marker="o", markersize=3,
                     linewidth=1, color=palette(index % 10), label=department)
         # the total per month (total on time / total paid) is computed in rpt_on_time_trend
-        rates = [totals.get(m) for m in months]
-        ax.plot(x, [float("nan") if r is None else r for r in rates],
+        total_rates = [totals.get(m) for m in months]
+        ax.plot(x, [float("nan") if r is None else r for r in total_rates],
                 color="black", linewidth=2.5, marker="o", markersize=4, label="I alt")
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
