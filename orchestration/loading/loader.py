@@ -102,7 +102,11 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_rows", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
+_TEMP_TABLES = ("_ld_rows", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_ids")
+# A batch: the files of a source read together and loaded in one transaction (consecutive in load
+# order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
+BATCH_MAX_BYTES = 256 * 1024 * 1024
+BATCH_MAX_FILES = 2000
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,15 +302,23 @@ def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
     return conn.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}.load_log").fetchone()[0]
 
 
-def _log(conn: duckdb.DuckDBPyConnection, r: FileLoadResult) -> None:
-    conn.execute(
-        f"INSERT INTO {RAW_SCHEMA}.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?)",
-        [
-            r.load_id, r.file_name, r.source, r.extract_date, r.sha256, r.bytes, r.encoding, r.status,
-            r.rows, r.rows_loaded, r.rows_duplicate, r.rows_quarantined, list(r.warnings), r.error,
-            datetime.now(),
-        ],
-    )
+def _log(conn: duckdb.DuckDBPyConnection, *results: FileLoadResult) -> None:
+    """The load_log rows of `results` (load ids set), in one statement per 500."""
+    now = datetime.now()
+    for i in range(0, len(results), 500):
+        chunk = results[i:i + 500]
+        conn.execute(
+            f"INSERT INTO {RAW_SCHEMA}.load_log VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?)"] * len(chunk)),
+            [
+                v
+                for r in chunk
+                for v in (
+                    r.load_id, r.file_name, r.source, r.extract_date, r.sha256, r.bytes, r.encoding, r.status,
+                    r.rows, r.rows_loaded, r.rows_duplicate, r.rows_quarantined, list(r.warnings), r.error, now,
+                )
+            ],
+        )
 
 
 def _log_alone(conn: duckdb.DuckDBPyConnection, r: FileLoadResult) -> FileLoadResult:
@@ -380,9 +392,26 @@ def _load_source(
     ensure_raw_schema(conn)
     record_ignored_files(conn, scan)
     result = SourceLoadResult(source, ignored=scan.warnings)
-    with _insertion_order_kept(conn):
-        for f in scan.files_of(source):
-            result.files.append(_load_file(conn, f, work_dir))
+    files = scan.files_of(source)
+    if not files:
+        return result
+    priors = _current_loads(conn, [f.name for f in files])
+    copies = _Copies(work_dir)
+    try:
+        with _insertion_order_kept(conn):
+            batch: list[_Entry] = []
+            for f in files:
+                e = _prepare(f, priors.get(f.name), copies)
+                if e.columns is not None and not _fits(batch, e):
+                    _load_batch(conn, batch)
+                    copies.clear()
+                    batch = []
+                batch.append(e)
+                result.files.append(e.res)
+            if batch:
+                _load_batch(conn, batch)
+    finally:
+        copies.remove()
     return result
 
 
@@ -418,29 +447,65 @@ def remove_file_load(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# One file
+# The files of a source, in batches
 
 
-def _current_load(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str] | None:
-    """(load_id, sha256) of the file's load in force, if it was loaded and not removed since."""
-    row = conn.execute(
-        f"""SELECT load_id, sha256, status FROM {RAW_SCHEMA}.load_log
-            WHERE file_name = ? AND status IN ('{LOADED}', '{REMOVED}')
-            ORDER BY load_id DESC LIMIT 1""",
-        [name],
-    ).fetchone()
-    return (row[0], row[1]) if row and row[2] == LOADED else None
+@dataclass
+class _Entry:
+    """A file of the source, in load order: decided before reading (unchanged, or rejected as a
+    whole: `columns` is None), or to be read with `columns` from `read_path`."""
+
+    f: DropFile
+    res: FileLoadResult
+    read_path: Path | None = None
+    columns: tuple[tuple[str, str], ...] | None = None  # the read: (name, type) in file order
+    cols: list[tuple[str, Column | None]] = field(default_factory=list)  # header: contract column or None
 
 
-def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | None) -> FileLoadResult:
+class _Copies:
+    """The UTF-8/LF copies DuckDB reads instead of some files (files.needs_copy), in one temp folder."""
+
+    def __init__(self, work_dir: Path | None) -> None:
+        self.work_dir = work_dir
+        self.folder: Path | None = None
+
+    def write(self, f: DropFile, info: FileBytes) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="rettidig-load-", dir=self.work_dir))
+        return write_read_copy(f.path, info, self.folder / f.name)
+
+    def clear(self) -> None:
+        """Delete the copies written so far (the batch that used them is loaded)."""
+        if self.folder is not None:
+            for p in self.folder.iterdir():
+                p.unlink()
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[int, str]]:
+    """(load_id, sha256) of each file's load in force: loaded and not removed since."""
+    rows = conn.execute(
+        f"""SELECT file_name, load_id, sha256, status FROM {RAW_SCHEMA}.load_log
+            WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest(?::VARCHAR[]))
+            QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1""",
+        [names],
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows if r[3] == LOADED}
+
+
+def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _Entry:
+    """Everything decided per file before reading: bytes, re-delivery, encoding, header."""
     info = inspect_bytes(f.path)
     res = FileLoadResult(f.name, f.source, f.extract_date, LOADED, encoding=info.encoding,
                          sha256=info.sha256, bytes=info.size)
-    prior = _current_load(conn, f.name)
+    e = _Entry(f, res)
     if prior is not None:
         if prior[1] == info.sha256:
             res.status = UNCHANGED
-            return _log_alone(conn, res)
+            return e
         res.status = REJECTED
         res.error = (
             f"{f.name} was delivered before with different content (sha256 {prior[1][:16]}... in load "
@@ -448,43 +513,82 @@ def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | No
             f"change as a new extract with a new date, or remove the earlier load "
             f"(see docs/loading.md); nothing from it was loaded"
         )
-        return _log_alone(conn, res)
-
-    tmp = Path(tempfile.mkdtemp(prefix="rettidig-load-", dir=work_dir)) if info.needs_copy else None
+        return e
+    read_path = copies.write(f, info) if info.needs_copy and not info.has_nul else f.path
+    if info.encoding == ENC_CP1252:
+        offset, line, byte = info.invalid_utf8_at or (0, 0, 0)
+        res.warnings.append(
+            f"{f.name} is not valid UTF-8 (byte 0x{byte:02X} at offset {offset}, line {line}); "
+            f"it was read as Windows-1252"
+        )
     try:
-        read_path = f.path
-        if tmp is not None:
-            read_path = write_read_copy(f.path, info, tmp / f.name)
-        if info.encoding == ENC_CP1252:
-            offset, line, byte = info.invalid_utf8_at or (0, 0, 0)
-            res.warnings.append(
-                f"{f.name} is not valid UTF-8 (byte 0x{byte:02X} at offset {offset}, line {line}); "
-                f"it was read as Windows-1252"
-            )
-        try:
-            # Reading and checking happen in temp tables before the transaction: inside one,
-            # DuckDB gives new rows transaction-local rowids, and rowid order is what maps rows
-            # to lines. Nothing persistent changes until the transaction below.
-            prepared = _read_rows(conn, f, info, read_path, res)
-        except _Rejected as e:
-            res.status, res.error = REJECTED, str(e)
-            return _log_alone(conn, res)
+        cols = _header_columns(f, info, read_path, res)
+    except _Rejected as err:
+        res.status, res.error = REJECTED, str(err)
+        return e
+    e.read_path, e.cols = read_path, cols
+    e.columns = tuple(
+        (name if col else f"_unknown_{i + 1}", _read_type(col) if col else "VARCHAR")
+        for i, (name, col) in enumerate(cols)
+    )
+    return e
+
+
+def _fits(batch: list[_Entry], e: _Entry) -> bool:
+    """Whether the file `e` (to be read) joins the batch: same columns, and the batch stays small."""
+    reads = [b for b in batch if b.columns is not None]
+    if not reads:
+        return True
+    size = sum(b.res.bytes or 0 for b in reads)
+    return (
+        reads[0].columns == e.columns
+        and len(reads) < BATCH_MAX_FILES
+        and size + (e.res.bytes or 0) <= BATCH_MAX_BYTES
+    )
+
+
+def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
+    """Load a batch in one transaction: the files to read (read together, before it) and the
+    load_log rows of every file of the batch, load ids in load order. A batch that cannot be read
+    together (a file DuckDB cannot read as CSV, a failed internal check) is loaded file by file,
+    so each file gets the rejection it would get alone."""
+    reads = [e for e in batch if e.columns is not None]
+    prepared = None
+    try:
+        if reads:
+            try:
+                # Reading and checking happen in temp tables before the transaction: inside one,
+                # DuckDB gives new rows transaction-local rowids, and rowid order is what maps rows
+                # to lines. Nothing persistent changes until the transaction below.
+                prepared = _read_batch(conn, reads)
+            except _Rejected as err:
+                if len(reads) > 1:
+                    _drop_temp_tables(conn)
+                    for e in batch:
+                        _load_batch(conn, [e])
+                    return
+                reads[0].res.status, reads[0].res.error = REJECTED, str(err)
+                reads[0].columns = None
         conn.execute("BEGIN TRANSACTION")
         try:
-            res.load_id = _next_load_id(conn)
-            _write_rows(conn, f, prepared, res)
-            _log(conn, res)
+            first_id = _next_load_id(conn)
+            for i, e in enumerate(batch):
+                e.res.load_id = first_id + i
+            if prepared is not None:
+                _write_batch(conn, prepared)
+            _log(conn, *[e.res for e in batch])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return res
     finally:
-        for t in _TEMP_TABLES:
-            conn.execute(f"DROP TABLE IF EXISTS {t}")
-        records.drop_temp_tables(conn)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _drop_temp_tables(conn)
+
+
+def _drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    for t in _TEMP_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
+    records.drop_temp_tables(conn)
 
 
 def _header_columns(
@@ -538,25 +642,24 @@ def _header_columns(
 
 @dataclass(frozen=True)
 class _Prepared:
-    recmap: records.RecordMap
+    reads: list[_Entry]  # the files read, in load order: `f` in the temp tables is the index here
+    recmaps: list[records.RecordMap]  # per file
     checks: list[tuple[str, str, str]]
-    n_fields: int  # fields in the file's header
+    n_fields: int  # fields in the files' header
 
 
-def _read_rows(
-    conn: duckdb.DuckDBPyConnection, f: DropFile, info: FileBytes, read_path: Path, res: FileLoadResult
-) -> _Prepared:
-    """Read the file into temp tables: `_ld_rows` (good rows with their lines, `_bad` flagged by
-    the SQL checks) and `_ld_rejrec` (DuckDB's rejected records with reasons)."""
-    source = SOURCES[f.source]
-    cols = _header_columns(f, info, read_path, res)
+def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepared:
+    """Read the files (same columns) together into temp tables: `_ld_rows` (good rows with their
+    file `_f` and line, `_bad` flagged by the SQL checks) and `_ld_rejrec` (DuckDB's rejected
+    records with reasons). Records are keyed by `rec`, numbered over the batch (records.py)."""
+    first = reads[0]
+    source = SOURCES[first.f.source]
+    cols = first.cols
     present = {c.name for _, c in cols if c is not None}
+    paths = [str(e.read_path) for e in reads]
 
-    # 1. DuckDB reads the file, typed; rows it cannot read go to its rejects table.
-    read_cols = []
-    for i, (name, col) in enumerate(cols):
-        read_cols.append((name if col else f"_unknown_{i + 1}", _read_type(col) if col else "VARCHAR"))
-    columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in read_cols) + "}"
+    # 1. DuckDB reads the files, typed; rows it cannot read go to its rejects table.
+    columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in first.columns) + "}"
     projection = ", ".join(_q(c.name) for c in source.columns if c.name in present)
     conn.execute("DROP TABLE IF EXISTS _ld_rej")
     conn.execute("DROP TABLE IF EXISTS _ld_rejscan")
@@ -564,21 +667,23 @@ def _read_rows(
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_t AS
-            SELECT {projection} FROM read_csv(
+            SELECT file_index::INTEGER AS _f, {projection} FROM read_csv(
                 ?, columns = {columns_struct}, header = true, auto_detect = false,
                 delim = ';', quote = '"', escape = '"', strict_mode = true,
                 dateformat = {_lit(DATE_FORMAT)}, timestampformat = {_lit(TIMESTAMP_FORMAT)},
                 decimal_separator = ',', store_rejects = true,
                 rejects_table = '_ld_rej', rejects_scan = '_ld_rejscan')
             """,
-            [str(read_path)],
+            [paths],
         )
-        recmap = records.map_records(conn, read_path)
+        recmaps = records.map_records(conn, [e.read_path for e in reads])
     except duckdb.Error as e:
         raise _Rejected(
-            f"{f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
+            f"{first.f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
             f"Ask for a corrected export (see docs/loading.md)"
         ) from e
+    except records.LineOrderError as e:
+        raise _Rejected(_internal_error(first.f.name, f"the line scan failed: {e}")) from e
 
     # 2. DuckDB's rejected records, one row per record, with a reason in plain words.
     n_fields = len(cols)
@@ -595,38 +700,46 @@ def _read_rows(
         "'malformed quotes: ' || column_name || ' has text after its closing quote or a quote that "
         "is never closed (a quote inside a field is written \"\" and the field is quoted)'"
     )
-    # (The usual case, no rejects, skips the queries: each costs a fixed few ms per file.)
+    # (The usual case, no rejects, skips the queries: each costs a fixed few ms per batch.)
     n_rejected = conn.execute("SELECT count(*) FROM _ld_rej").fetchone()[0]
     if not n_rejected:
-        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_rejrec (rec BIGINT, column_name VARCHAR, reason VARCHAR)")
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _ld_rejrec (rec BIGINT, f INTEGER, column_name VARCHAR, reason VARCHAR)"
+        )
     else:
+        # The rejects name the file by its index in the list read (checked against its path).
+        scanned = conn.execute("SELECT DISTINCT file_id, file_path FROM _ld_rejscan").fetchall()
+        if any(i >= len(paths) or paths[i] != p for i, p in scanned):
+            raise _Rejected(_internal_error(first.f.name, "DuckDB's rejects name files not read"))
+        # DuckDB's `line` is the record's ordinal in its file: rec = the file's first rec + line - 1.
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_rejrec AS
             WITH e AS (
-                SELECT line AS rec, column_idx, column_name, error_type::VARCHAR AS error_type,
-                       error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') AS field_count,
-                       TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found,
-                       CASE error_type::VARCHAR
+                SELECT fl.first_rec + r.line - 1 AS rec, r.file_id::INTEGER AS f, r.column_idx, r.column_name,
+                       r.error_type::VARCHAR AS error_type,
+                       r.error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') AS field_count,
+                       TRY_CAST(regexp_extract(r.error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found,
+                       CASE r.error_type::VARCHAR
                            WHEN 'CAST' THEN {cast_reason}
-                           WHEN 'UNQUOTED VALUE' THEN CASE WHEN {str(recmap.ends_in_quote).lower()}
-                                                            AND line = {recmap.n_records}
+                           WHEN 'UNQUOTED VALUE' THEN CASE WHEN fl.ends_in_quote AND r.line = fl.n_records
                                                            THEN {unterminated} ELSE {malformed} END
                            WHEN 'LINE SIZE OVER MAXIMUM'
                                THEN 'record too long: more than {DUCKDB_MAX_LINE_SIZE} bytes'
-                           ELSE 'unreadable record: ' || error_message
+                           ELSE 'unreadable record: ' || r.error_message
                        END AS reason
                 FROM (SELECT *, regexp_extract(error_message, 'Could not convert string "(.*)" to ''', 1) AS val
-                      FROM _ld_rej)
+                      FROM _ld_rej) r
+                JOIN _ld_files fl ON fl.f = r.file_id
             ), fc AS (
-                SELECT rec, min(column_idx) AS column_idx,
+                SELECT rec, any_value(f) AS f, min(column_idx) AS column_idx,
                        coalesce(min(found) FILTER (WHERE error_type = 'MISSING COLUMNS'), max(found)) AS found
                 FROM e WHERE field_count GROUP BY rec
             ), one AS (
                 -- A record with the wrong number of fields gets that reason only, not the cast errors
                 -- of its shifted fields. The count is ours (records.count_fields): DuckDB's "Found:"
                 -- stops at the first non-empty extra field.
-                SELECT fc.rec, fc.column_idx, NULL::VARCHAR AS column_name,
+                SELECT fc.rec, fc.f, fc.column_idx, NULL::VARCHAR AS column_name,
                        'wrong number of fields: '
                        || CASE WHEN {records.fields_sql('s')} <> {n_fields}
                                THEN {records.fields_sql('s')} ELSE fc.found END
@@ -635,43 +748,54 @@ def _read_rows(
                 JOIN (SELECT rec, fields FROM _ld_recs) s ON s.rec = fc.rec
                 LEFT JOIN _ld_nf nf ON nf.rec = fc.rec
                 UNION ALL
-                SELECT rec, column_idx, column_name, reason FROM e
+                SELECT rec, f, column_idx, column_name, reason FROM e
                 WHERE NOT field_count AND rec NOT IN (SELECT rec FROM e WHERE field_count)
             )
-            SELECT rec,
+            SELECT rec, any_value(f) AS f,
                    CASE WHEN count(*) = 1 THEN any_value(column_name) END AS column_name,
                    string_agg(reason, '; ' ORDER BY column_idx) AS reason
             FROM one GROUP BY rec
             """
         )
 
-    # 3. Map DuckDB's good rows (file order) onto the records it did not reject.
+    # 3. Map DuckDB's good rows (file order, the files in order) onto the records it did not
+    #    reject. A reject must be a non-empty data record of its file ("on the grid").
     bad_recs = conn.execute(
-        """SELECT count(*), count(*) FILTER (WHERE s.rec IS NULL OR s.empty OR s.rec < 2)
-           FROM _ld_rejrec r LEFT JOIN (SELECT rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
+        """SELECT count(*), count(*) FILTER (WHERE s.rec IS NULL OR s.empty OR r.rec <= fl.first_rec
+                                             OR r.rec > fl.last_rec)
+           FROM _ld_rejrec r JOIN _ld_files fl ON fl.f = r.f
+           LEFT JOIN (SELECT rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
     ).fetchone() if n_rejected else (0, 0)
     n_good = conn.execute("SELECT count(*) FROM _ld_t").fetchone()[0]
-    if bad_recs[1] or n_good + bad_recs[0] != recmap.n_data_records:
-        raise _Rejected(
-            f"{f.name}: internal check failed: DuckDB read {n_good} rows and rejected {bad_recs[0]} "
-            f"records, but the file has {recmap.n_data_records} data records on {recmap.n_lines} lines "
-            f"({bad_recs[1]} rejects off the record grid); nothing from it was loaded. Please report "
-            f"this with the file (see docs/loading.md)"
-        )
+    n_data = sum(m.n_data_records for m in recmaps)
+    if bad_recs[1] or n_good + bad_recs[0] != n_data:
+        raise _Rejected(_internal_error(
+            first.f.name,
+            f"DuckDB read {n_good} rows and rejected {bad_recs[0]} records, but the file has {n_data} "
+            f"data records on {sum(m.n_lines for m in recmaps)} lines ({bad_recs[1]} rejects off the record grid)",
+        ))
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
-        SELECT r.rec AS _rec, r.line AS _line, {records.fields_sql('r')} AS _fields
-        FROM (SELECT rec, line, empty, fields FROM _ld_recs) r
+        SELECT r.rec AS _rec, r.f AS _pf, r.line - fl.first_line + 1 AS _line, {records.fields_sql('r')} AS _fields
+        FROM (SELECT rec, f, line, empty, fields FROM _ld_recs) r
+        JOIN _ld_files fl ON fl.f = r.f
         LEFT JOIN _ld_nf nf ON nf.rec = r.rec
-        WHERE r.rec >= 2 AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
+        WHERE r.rec > fl.first_rec AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
         ORDER BY r.rec
         """
     )
+    # The row DuckDB read and the record it is paired with must be of the same file.
+    if len(reads) > 1:
+        crossed = conn.execute(
+            "SELECT count(*) FROM (SELECT _f FROM _ld_t) POSITIONAL JOIN (SELECT _pf FROM _ld_pos) WHERE _f <> _pf"
+        ).fetchone()[0]
+        if crossed:
+            raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
 
-    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a temp table,
-    #    as the steps below read it up to four times, and planning the checks each time costs more
-    #    than keeping the rows (most of a small daily file's load time went to that planning).
+    # 4. The good rows with their file and line, cleaned ('' is missing), and the SQL checks: a
+    #    temp table, as the steps below read it up to four times, and planning the checks each time
+    #    costs more than keeping the rows.
     clean = []
     for col in source.columns:
         if col.name not in present:
@@ -689,21 +813,39 @@ def _read_rows(
         CREATE OR REPLACE TEMP TABLE _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
-                SELECT t._rec, t._line, t._fields, {", ".join(clean)}
+                SELECT t._rec, t._pf AS _f, t._line, t._fields, {", ".join(clean)}
                 FROM (SELECT * FROM _ld_t POSITIONAL JOIN _ld_pos) AS t
             )
         )
         """
     )
+    return _Prepared(reads, recmaps, checks, n_fields)
 
-    return _Prepared(recmap, checks, n_fields)
+
+def _internal_error(name: str, what: str) -> str:
+    return (
+        f"{name}: internal check failed: {what}; nothing from it was loaded. Please report this with "
+        f"the file (see docs/loading.md)"
+    )
 
 
-def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, res: FileLoadResult) -> None:
-    """Inside the file's transaction: duplicates, quarantine, the raw rows; fills the counts."""
-    source = SOURCES[f.source]
-    checks, recmap, n_fields = prep.checks, prep.recmap, prep.n_fields
-    # 5. Events: an id already loaded, or earlier in this file, is a duplicate or a conflict.
+def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+    """Inside the batch's transaction: duplicates, quarantine, the raw rows; fills each file's
+    counts. The files' load ids are set (res.load_id)."""
+    reads = prep.reads
+    source = SOURCES[reads[0].f.source]
+    checks, n_fields = prep.checks, prep.n_fields
+    conn.execute(
+        """CREATE OR REPLACE TEMP TABLE _ld_ids AS
+           SELECT unnest(?::INTEGER[]) AS f, unnest(?::BIGINT[]) AS load_id, unnest(?::VARCHAR[]) AS name,
+                  unnest(?::DATE[]) AS extract_date""",
+        [list(range(len(reads))), [e.res.load_id for e in reads], [e.f.name for e in reads],
+         [e.f.extract_date for e in reads]],
+    )
+    # 5. Events: an id already loaded, or earlier in this batch (an earlier file, or earlier in the
+    #    file), is a duplicate or a conflict. The one it is compared with is its first accepted
+    #    occurrence in load order, as if the files were loaded one after another: `rec` numbers the
+    #    records of the batch in load order.
     finals = [f"{_final_expr(c, 'a.' + _q(c.name))} AS {_q(c.name)}" for c in source.columns]
     col_list = ", ".join(_q(c.name) for c in source.columns)
     if source.is_event:
@@ -712,42 +854,44 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
             f"CASE WHEN a.{_q(c.name)} IS DISTINCT FROM b.{_q(c.name)} THEN {_lit(c.name)} END"
             for c in source.columns
         ) + "], x -> x IS NOT NULL)"
-        # Narrow first (ids and lines of the accepted rows), whole rows only for the few candidates.
+        # Narrow first (ids of the accepted rows), whole rows only for the few candidates; of the
+        # raw table only the rows whose ids occur in the batch (a hash semi-join on the key).
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_dup AS
             WITH keys AS MATERIALIZED (
-                SELECT _rec, _line, {key} AS id FROM _ld_rows WHERE NOT _bad
+                SELECT _rec, {key} AS id FROM _ld_rows WHERE NOT _bad
             ), ex AS MATERIALIZED (
                 SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
                 WHERE {key} IN (SELECT id FROM keys)
                 QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
             ), multi AS MATERIALIZED (
-                SELECT id, min(_line) AS first_line FROM keys GROUP BY id HAVING count(*) > 1
+                SELECT id, min(_rec) AS first_rec FROM keys GROUP BY id HAVING count(*) > 1
             ), cand AS MATERIALIZED (
-                SELECT k._rec, k.id, NULL::BIGINT AS first_line FROM keys k WHERE k.id IN (SELECT {key} FROM ex)
+                SELECT k._rec, k.id, NULL::BIGINT AS first_rec FROM keys k WHERE k.id IN (SELECT {key} FROM ex)
                 UNION ALL
-                SELECT k._rec, k.id, m.first_line FROM keys k JOIN multi m ON k.id = m.id AND k._line > m.first_line
+                SELECT k._rec, k.id, m.first_rec FROM keys k JOIN multi m ON k.id = m.id AND k._rec > m.first_rec
                 WHERE k.id NOT IN (SELECT {key} FROM ex)
             ), crow AS MATERIALIZED (
-                SELECT a._rec, a._line, {", ".join(finals)} FROM _ld_rows a
-                WHERE a._rec IN (SELECT _rec FROM cand) OR a._line IN (SELECT first_line FROM cand)
+                SELECT a._rec, a._f, a._line, {", ".join(finals)} FROM _ld_rows a
+                WHERE a._rec IN (SELECT _rec FROM cand) OR a._rec IN (SELECT first_rec FROM cand)
             ), cmp AS (
-                SELECT c._rec, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
+                SELECT c._rec, a._f, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
                 FROM cand c JOIN crow a ON a._rec = c._rec JOIN ex b ON b.{key} = c.id
-                WHERE c.first_line IS NULL
+                WHERE c.first_rec IS NULL
                 UNION ALL
-                SELECT c._rec, c.id, {diff}, {_lit(f.name)}, b._line
-                FROM cand c JOIN crow a ON a._rec = c._rec JOIN crow b ON b._line = c.first_line
-                WHERE c.first_line IS NOT NULL
+                SELECT c._rec, a._f, c.id, {diff}, i.name, b._line
+                FROM cand c JOIN crow a ON a._rec = c._rec JOIN crow b ON b._rec = c.first_rec
+                JOIN _ld_ids i ON i.f = b._f
+                WHERE c.first_rec IS NOT NULL
             )
-            SELECT _rec AS rec, id, diff, ref_file, ref_line,
+            SELECT _rec AS rec, _f AS f, id, diff, ref_file, ref_line,
                    CASE WHEN len(diff) = 0 THEN 'duplicate' ELSE 'conflict' END AS kind
             FROM cmp
             """
         )
     else:
-        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_dup (rec BIGINT, kind VARCHAR)")
+        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_dup (rec BIGINT, f INTEGER, kind VARCHAR)")
 
     # 6. Quarantine: DuckDB's rejects, rows failing the SQL checks, conflicting duplicate events.
     problems = "list_filter([" + ", ".join(
@@ -756,13 +900,13 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_q AS
-        SELECT rec, column_name, reason FROM _ld_rejrec
+        SELECT rec, f, column_name, reason FROM _ld_rejrec
         UNION ALL
-        SELECT _rec,
+        SELECT _rec, _f,
                CASE WHEN len(list_distinct(list_transform(p, x -> x.c))) = 1 THEN p[1].c END,
                array_to_string(list_transform(p, x -> x.r), '; ')
         FROM (
-            SELECT _rec,
+            SELECT _rec, _f,
                    CASE WHEN _bad_fields
                         THEN [{{'c': NULL::VARCHAR,
                                 'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
@@ -775,40 +919,49 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
         conn.execute(
             f"""
             INSERT INTO _ld_q
-            SELECT rec, NULL,
+            SELECT rec, f, NULL,
                    'conflicting duplicate event: {source.key[0]} ' || {_show('id')} || ' was first delivered in '
                    || ref_file || ', line ' || ref_line || ', with different '
                    || array_to_string(diff, ', ') || '; the first one stays'
             FROM _ld_dup WHERE kind = 'conflict'
             """
         )
-    res.rows_quarantined = conn.execute("SELECT count(*) FROM _ld_q").fetchone()[0]
-    if res.rows_quarantined:
+    quarantined = dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall())
+    if quarantined:
         conn.execute(
             f"""
             INSERT INTO {RAW_SCHEMA}.quarantine
-            SELECT ?, ?, ?, t.start_line, q.column_name, t.raw_text, q.reason
-            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec
-            ORDER BY t.start_line
+            SELECT i.load_id, i.name, ?, t.start_line, q.column_name, t.raw_text, q.reason
+            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec JOIN _ld_ids i ON i.f = t.f
+            ORDER BY q.rec
             """,
-            [res.load_id, f.name, f.source],
+            [source.name],
         )
 
     # 7. The accepted rows.
-    inserted = conn.execute(
+    conn.execute(
         f"""
         INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
-        SELECT {", ".join(finals)}, ?, ?, a._line, ?
-        FROM _ld_rows a
+        SELECT {", ".join(finals)}, i.name, i.extract_date, a._line, i.load_id
+        FROM _ld_rows a JOIN _ld_ids i ON i.f = a._f
         WHERE NOT a._bad AND a._rec NOT IN (SELECT rec FROM _ld_dup)
-        """,
-        [f.name, f.extract_date, res.load_id],
-    ).fetchone()[0]
-    res.rows = recmap.n_data_records
-    res.rows_duplicate = conn.execute("SELECT count(*) FROM _ld_dup WHERE kind = 'duplicate'").fetchone()[0]
-    res.rows_loaded = res.rows - res.rows_quarantined
-    if inserted != res.rows_loaded - res.rows_duplicate:
-        raise RuntimeError(
-            f"{f.name}: reconciliation failed: {res.rows} rows = {res.rows_loaded} loaded "
-            f"({res.rows_duplicate} duplicates) + {res.rows_quarantined} quarantined, but {inserted} inserted"
-        )
+        """
+    )
+    duplicates = dict(conn.execute("SELECT f, count(*) FROM _ld_dup WHERE kind = 'duplicate' GROUP BY f").fetchall())
+    ids = [e.res.load_id for e in reads]
+    inserted = dict(conn.execute(
+        f"SELECT _load_id, count(*) FROM {_table(source.name)} WHERE _load_id BETWEEN ? AND ? GROUP BY _load_id",
+        [min(ids), max(ids)],
+    ).fetchall())
+    for i, (e, recmap) in enumerate(zip(reads, prep.recmaps)):
+        res = e.res
+        res.rows = recmap.n_data_records
+        res.rows_quarantined = quarantined.get(i, 0)
+        res.rows_duplicate = duplicates.get(i, 0)
+        res.rows_loaded = res.rows - res.rows_quarantined
+        n = inserted.get(res.load_id, 0)
+        if n != res.rows_loaded - res.rows_duplicate:
+            raise RuntimeError(
+                f"{e.f.name}: reconciliation failed: {res.rows} rows = {res.rows_loaded} loaded "
+                f"({res.rows_duplicate} duplicates) + {res.rows_quarantined} quarantined, but {n} inserted"
+            )
