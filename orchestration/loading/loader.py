@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_rows", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_ids")
+_TEMP_TABLES = ("_ld_chk", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_ids")
 # A batch: the files of a source read together and loaded in one transaction (consecutive in load
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
 BATCH_MAX_BYTES = 256 * 1024 * 1024
@@ -221,6 +221,27 @@ def _in_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
+def _sql_value(v: Any) -> str:
+    """A Python value as an SQL literal. The loader writes values into its SQL rather than bind
+    parameters: binding one makes DuckDB's Python client import numpy and pandas (~0.5 s of CPU
+    once per process, more than DuckDB's whole read of a small drop folder)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return _lit(v)
+    if isinstance(v, datetime):
+        return f"TIMESTAMP '{v.isoformat(sep=' ')}'"
+    if isinstance(v, date):
+        return f"DATE '{v.isoformat()}'"
+    if isinstance(v, list):
+        return "[" + ", ".join(_sql_value(x) for x in v) + "]::VARCHAR[]"
+    raise TypeError(f"no SQL literal for {type(v).__name__}")
+
+
 def _table(source: str) -> str:
     return f"{RAW_SCHEMA}.{_q(source)}"
 
@@ -282,20 +303,21 @@ def _checks(source: Source) -> list[tuple[str, str, str]]:
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create schema `raw`, the six source tables, `raw.load_log` and `raw.quarantine` if missing."""
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
     for source in SOURCES.values():
         cols = [(c.name, c.duckdb_type) for c in source.columns] + list(LINEAGE_COLUMNS)
-        conn.execute(
+        statements.append(
             f"CREATE TABLE IF NOT EXISTS {_table(source.name)} ("
             + ", ".join(f"{_q(n)} {t}" for n, t in cols)
             + ")"
         )
     for name, cols in (("load_log", LOAD_LOG_COLUMNS), ("quarantine", QUARANTINE_COLUMNS)):
-        conn.execute(
+        statements.append(
             f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ("
             + ", ".join(f"{_q(n)} {t}" for n, t in cols)
             + ")"
         )
+    conn.execute(";\n".join(statements))
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
@@ -306,18 +328,15 @@ def _log(conn: duckdb.DuckDBPyConnection, *results: FileLoadResult) -> None:
     """The load_log rows of `results` (load ids set), in one statement per 500."""
     now = datetime.now()
     for i in range(0, len(results), 500):
-        chunk = results[i:i + 500]
         conn.execute(
             f"INSERT INTO {RAW_SCHEMA}.load_log VALUES "
-            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?)"] * len(chunk)),
-            [
-                v
-                for r in chunk
-                for v in (
+            + ", ".join(
+                "(" + ", ".join(_sql_value(v) for v in (
                     r.load_id, r.file_name, r.source, r.extract_date, r.sha256, r.bytes, r.encoding, r.status,
                     r.rows, r.rows_loaded, r.rows_duplicate, r.rows_quarantined, list(r.warnings), r.error, now,
-                )
-            ],
+                )) + ")"
+                for r in results[i:i + 500]
+            )
         )
 
 
@@ -336,11 +355,12 @@ def _log_alone(conn: duckdb.DuckDBPyConnection, r: FileLoadResult) -> FileLoadRe
 
 def record_ignored_files(conn: duckdb.DuckDBPyConnection, scan: DropFolderScan) -> None:
     """Put each ignored file in raw.load_log once (status `ignored`, source NULL)."""
+    if not scan.ignored:
+        return
     ensure_raw_schema(conn)
     for ign in scan.ignored:
         seen = conn.execute(
-            f"SELECT count(*) FROM {RAW_SCHEMA}.load_log WHERE status = ? AND file_name = ?",
-            [IGNORED, ign.name],
+            f"SELECT count(*) FROM {RAW_SCHEMA}.load_log WHERE status = '{IGNORED}' AND file_name = {_lit(ign.name)}"
         ).fetchone()[0]
         if not seen:
             size = ign.path.stat().st_size if ign.path.is_file() else None
@@ -489,9 +509,8 @@ def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[st
     """(load_id, sha256) of each file's load in force: loaded and not removed since."""
     rows = conn.execute(
         f"""SELECT file_name, load_id, sha256, status FROM {RAW_SCHEMA}.load_log
-            WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest(?::VARCHAR[]))
-            QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1""",
-        [names],
+            WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest({_sql_value(names)}))
+            QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1"""
     ).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows if r[3] == LOADED}
 
@@ -586,9 +605,10 @@ def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
 
 
 def _drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    for t in _TEMP_TABLES:
-        conn.execute(f"DROP TABLE IF EXISTS {t}")
-    records.drop_temp_tables(conn)
+    conn.execute(";\n".join(
+        ["DROP VIEW IF EXISTS _ld_rows"] + [f"DROP TABLE IF EXISTS {t}" for t in _TEMP_TABLES]
+        + records.drop_temp_statements()
+    ))
 
 
 def _header_columns(
@@ -646,6 +666,7 @@ class _Prepared:
     recmaps: list[records.RecordMap]  # per file
     checks: list[tuple[str, str, str]]
     n_fields: int  # fields in the files' header
+    n_bad: int  # records DuckDB rejected + rows the SQL checks failed
 
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepared:
@@ -667,14 +688,13 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_t AS
-            SELECT file_index::INTEGER AS _f, {projection} FROM read_csv(
-                ?, columns = {columns_struct}, header = true, auto_detect = false,
+            SELECT file_index::INTEGER AS _tf, {projection} FROM read_csv(
+                {_sql_value(paths)}, columns = {columns_struct}, header = true, auto_detect = false,
                 delim = ';', quote = '"', escape = '"', strict_mode = true,
                 dateformat = {_lit(DATE_FORMAT)}, timestampformat = {_lit(TIMESTAMP_FORMAT)},
                 decimal_separator = ',', store_rejects = true,
                 rejects_table = '_ld_rej', rejects_scan = '_ld_rejscan')
-            """,
-            [paths],
+            """
         )
         recmaps = records.map_records(conn, [e.read_path for e in reads])
     except duckdb.Error as e:
@@ -785,17 +805,10 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
         ORDER BY r.rec
         """
     )
-    # The row DuckDB read and the record it is paired with must be of the same file.
-    if len(reads) > 1:
-        crossed = conn.execute(
-            "SELECT count(*) FROM (SELECT _f FROM _ld_t) POSITIONAL JOIN (SELECT _pf FROM _ld_pos) WHERE _f <> _pf"
-        ).fetchone()[0]
-        if crossed:
-            raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
 
-    # 4. The good rows with their file and line, cleaned ('' is missing), and the SQL checks: a
-    #    temp table, as the steps below read it up to four times, and planning the checks each time
-    #    costs more than keeping the rows.
+    # 4. The good rows with their file and line, cleaned ('' is missing), and the SQL checks. The
+    #    checks' results go to a narrow temp table `_ld_chk` (row for row with `_ld_t`); the view
+    #    `_ld_rows` pairs the two again (a positional scan) for the steps below.
     clean = []
     for col in source.columns:
         if col.name not in present:
@@ -810,16 +823,30 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
     # (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _ld_rows AS
-        SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
-            SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
-                SELECT t._rec, t._pf AS _f, t._line, t._fields, {", ".join(clean)}
-                FROM (SELECT * FROM _ld_t POSITIONAL JOIN _ld_pos) AS t
-            )
+        CREATE OR REPLACE TEMP TABLE _ld_chk AS
+        SELECT _rec, _f, _line, _fields, _bad_fields, _bad_fields OR coalesce({bad_expr}, false) AS _bad,
+               _tf <> _f AS _crossed
+        FROM (
+            SELECT p._rec, p._pf AS _f, p._line, p._fields, coalesce(p._fields <> {n_fields}, false) AS _bad_fields,
+                   t._tf, {", ".join(clean)}
+            FROM _ld_t t POSITIONAL JOIN _ld_pos p
         )
         """
     )
-    return _Prepared(reads, recmaps, checks, n_fields)
+    # The row DuckDB read and the record it is paired with must be of the same file.
+    crossed, n_bad = conn.execute(
+        "SELECT count(*) FILTER (WHERE _crossed), count(*) FILTER (WHERE _bad) FROM _ld_chk"
+    ).fetchone()
+    if crossed:
+        raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW _ld_rows AS
+        SELECT c._rec, c._f, c._line, c._fields, c._bad_fields, c._bad, {", ".join(clean)}
+        FROM _ld_t t POSITIONAL JOIN _ld_chk c
+        """
+    )
+    return _Prepared(reads, recmaps, checks, n_fields, n_rejected + n_bad)
 
 
 def _internal_error(name: str, what: str) -> str:
@@ -836,11 +863,11 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
     source = SOURCES[reads[0].f.source]
     checks, n_fields = prep.checks, prep.n_fields
     conn.execute(
-        """CREATE OR REPLACE TEMP TABLE _ld_ids AS
-           SELECT unnest(?::INTEGER[]) AS f, unnest(?::BIGINT[]) AS load_id, unnest(?::VARCHAR[]) AS name,
-                  unnest(?::DATE[]) AS extract_date""",
-        [list(range(len(reads))), [e.res.load_id for e in reads], [e.f.name for e in reads],
-         [e.f.extract_date for e in reads]],
+        "CREATE OR REPLACE TEMP TABLE _ld_ids AS SELECT * FROM (VALUES "
+        + ", ".join(
+            f"({i}, {e.res.load_id}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})" for i, e in enumerate(reads)
+        )
+        + ") AS v(f, load_id, name, extract_date)"
     )
     # 5. Events: an id already loaded, or earlier in this batch (an earlier file, or earlier in the
     #    file), is a duplicate or a conflict. The one it is compared with is its first accepted
@@ -897,25 +924,29 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
     problems = "list_filter([" + ", ".join(
         f"CASE WHEN {cond} THEN {{'c': {_lit(name)}, 'r': {reason}}} END" for name, cond, reason in checks
     ) + "], x -> x IS NOT NULL)" if checks else "[]"
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _ld_q AS
-        SELECT rec, f, column_name, reason FROM _ld_rejrec
-        UNION ALL
-        SELECT _rec, _f,
-               CASE WHEN len(list_distinct(list_transform(p, x -> x.c))) = 1 THEN p[1].c END,
-               array_to_string(list_transform(p, x -> x.r), '; ')
-        FROM (
+    if prep.n_bad:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_q AS
+            SELECT rec, f, column_name, reason FROM _ld_rejrec
+            UNION ALL
             SELECT _rec, _f,
-                   CASE WHEN _bad_fields
-                        THEN [{{'c': NULL::VARCHAR,
-                                'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
-                        ELSE {problems} END AS p
-            FROM _ld_rows WHERE _bad
+                   CASE WHEN len(list_distinct(list_transform(p, x -> x.c))) = 1 THEN p[1].c END,
+                   array_to_string(list_transform(p, x -> x.r), '; ')
+            FROM (
+                SELECT _rec, _f,
+                       CASE WHEN _bad_fields
+                            THEN [{{'c': NULL::VARCHAR,
+                                    'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
+                            ELSE {problems} END AS p
+                FROM _ld_rows WHERE _bad
+            )
+            """
         )
-        """
-    )
-    if source.is_event:
+    else:
+        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_q (rec BIGINT, f INTEGER, column_name VARCHAR, reason VARCHAR)")
+    n_dup = conn.execute("SELECT count(*) FROM _ld_dup").fetchone()[0]
+    if source.is_event and n_dup:
         conn.execute(
             f"""
             INSERT INTO _ld_q
@@ -926,32 +957,40 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
             FROM _ld_dup WHERE kind = 'conflict'
             """
         )
-    quarantined = dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall())
+    quarantined = (
+        dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall()) if prep.n_bad or n_dup else {}
+    )
     if quarantined:
         conn.execute(
             f"""
             INSERT INTO {RAW_SCHEMA}.quarantine
-            SELECT i.load_id, i.name, ?, t.start_line, q.column_name, t.raw_text, q.reason
+            SELECT i.load_id, i.name, {_lit(source.name)}, t.start_line, q.column_name, t.raw_text, q.reason
             FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec JOIN _ld_ids i ON i.f = t.f
             ORDER BY q.rec
-            """,
-            [source.name],
+            """
         )
 
-    # 7. The accepted rows.
+    # 7. The accepted rows. (Each file's name, date and load id are looked up in constant lists by
+    #    the file's index: a join with _ld_ids here costs more than the rest of the insert.)
+    def per_file(values: list[Any]) -> str:
+        return "(" + "[" + ", ".join(_sql_value(v) for v in values) + "])[a._f + 1]"
+
     conn.execute(
         f"""
         INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
-        SELECT {", ".join(finals)}, i.name, i.extract_date, a._line, i.load_id
-        FROM _ld_rows a JOIN _ld_ids i ON i.f = a._f
-        WHERE NOT a._bad AND a._rec NOT IN (SELECT rec FROM _ld_dup)
+        SELECT {", ".join(finals)}, {per_file([e.f.name for e in reads])}, {per_file([e.f.extract_date for e in reads])},
+               a._line, {per_file([e.res.load_id for e in reads])}
+        FROM _ld_rows a
+        WHERE NOT a._bad {"AND a._rec NOT IN (SELECT rec FROM _ld_dup)" if n_dup else ""}
         """
     )
-    duplicates = dict(conn.execute("SELECT f, count(*) FROM _ld_dup WHERE kind = 'duplicate' GROUP BY f").fetchall())
+    duplicates = dict(
+        conn.execute("SELECT f, count(*) FROM _ld_dup WHERE kind = 'duplicate' GROUP BY f").fetchall() if n_dup else []
+    )
     ids = [e.res.load_id for e in reads]
     inserted = dict(conn.execute(
-        f"SELECT _load_id, count(*) FROM {_table(source.name)} WHERE _load_id BETWEEN ? AND ? GROUP BY _load_id",
-        [min(ids), max(ids)],
+        f"SELECT _load_id, count(*) FROM {_table(source.name)} WHERE _load_id BETWEEN {min(ids)} AND {max(ids)} "
+        "GROUP BY _load_id"
     ).fetchall())
     for i, (e, recmap) in enumerate(zip(reads, prep.recmaps)):
         res = e.res

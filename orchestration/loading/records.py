@@ -90,17 +90,16 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_paths: list[Path]) -> list
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_lines AS
         SELECT file_index::INTEGER AS f, l
-        FROM read_csv(?, columns = {{'l': 'VARCHAR'}}, delim = ?, quote = '', escape = '',
-                      header = false, auto_detect = false, strict_mode = false,
-                      max_line_size = {LINE_SCAN_MAX_LINE_SIZE})
-        """,
-        [[str(p) for p in read_paths], "\x00"],
+        FROM read_csv([{", ".join(_lit(str(p)) for p in read_paths)}], columns = {{'l': 'VARCHAR'}},
+                      delim = chr(0), quote = '', escape = '', header = false, auto_detect = false,
+                      strict_mode = false, max_line_size = {LINE_SCAN_MAX_LINE_SIZE})
+        """
     )
     conn.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ld_flines AS
         SELECT f, min(rowid) + 1 AS first_line, max(rowid) + 1 AS last_line, count(*) AS n_lines,
-               count(*) FILTER (WHERE contains(l, '"')) AS n_quoted
+               count(l) AS n_nonempty, count(*) FILTER (WHERE contains(l, '"')) AS n_quoted
         FROM _ld_lines GROUP BY f
         """
     )
@@ -227,20 +226,30 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_paths: list[Path]) -> list
             """
         )
     # Per file: its first line and record, its counts. A file's first line is its header (never
-    # empty: a file without a header line is rejected before it is read).
+    # empty: a file without a header line is rejected before it is read), so its data records are
+    # its non-empty records but one. Without records over several lines, record = line.
+    if n_cont:
+        recs = """
+            SELECT f, min(rec) AS first_rec, max(rec) AS last_rec, count(*) AS n_records,
+                   count(*) FILTER (WHERE NOT empty) - 1 AS n_data
+            FROM _ld_recs GROUP BY f"""
+        multi = """
+            SELECT r.f, count(DISTINCT c.rec) AS multi
+            FROM (SELECT DISTINCT rec FROM _ld_contrec) c JOIN (SELECT rec, f FROM _ld_recs) r ON r.rec = c.rec
+            GROUP BY r.f"""
+    else:
+        recs = """
+            SELECT f, first_line AS first_rec, last_line AS last_rec, n_lines AS n_records,
+                   n_nonempty - 1 AS n_data
+            FROM _ld_flines"""
+        multi = "SELECT NULL::INTEGER AS f, 0 AS multi"
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_files AS
-        WITH r AS (
-            SELECT f, min(rec) AS first_rec, max(rec) AS last_rec, count(*) AS n_records,
-                   count(*) FILTER (WHERE NOT empty) - CASE WHEN arg_min(empty, rec) THEN 0 ELSE 1 END AS n_data
-            FROM _ld_recs GROUP BY f
+        WITH r AS ({recs}
         ), e AS (
             SELECT f, arg_max(ends_inside, line) AS ends_in_quote FROM _ld_qstate GROUP BY f
-        ), m AS (
-            SELECT r.f, count(DISTINCT c.rec) AS multi
-            FROM (SELECT DISTINCT rec FROM _ld_contrec) c JOIN (SELECT rec, f FROM _ld_recs) r ON r.rec = c.rec
-            GROUP BY r.f
+        ), m AS ({multi}
         )
         SELECT fl.f, fl.first_line, fl.last_line, fl.n_lines, r.first_rec, r.last_rec, r.n_records,
                r.n_data, coalesce(m.multi, 0) AS multi, coalesce(e.ends_in_quote, false) AS ends_in_quote
@@ -321,7 +330,8 @@ def raw_text_sql(wanted: str) -> str:
     """
 
 
-def drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute("DROP VIEW IF EXISTS _ld_recs")
-    for t in ("_ld_lines", "_ld_flines", "_ld_files", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_contrec", "_ld_nf"):
-        conn.execute(f"DROP TABLE IF EXISTS {t}")
+def drop_temp_statements() -> list[str]:
+    return ["DROP VIEW IF EXISTS _ld_recs"] + [
+        f"DROP TABLE IF EXISTS {t}"
+        for t in ("_ld_lines", "_ld_flines", "_ld_files", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_contrec", "_ld_nf")
+    ]
