@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_chk", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_ids")
+_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_ids")
 # A batch: the files of a source read together and loaded in one transaction (consecutive in load
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
 BATCH_MAX_BYTES = 256 * 1024 * 1024
@@ -679,16 +679,28 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
     present = {c.name for _, c in cols if c is not None}
     paths = [str(e.read_path) for e in reads]
 
-    # 1. DuckDB reads the files, typed; rows it cannot read go to its rejects table.
+    # 1. DuckDB reads the files, typed; rows it cannot read go to its rejects table. The rows it
+    #    reads are kept cleaned ('' is missing; a column the files lack is NULL), with `_tf`, the
+    #    file's index. (Only scalar expressions here: the table's row order must be the files'
+    #    order, and an `IN` list, say, is a join that need not keep it.)
     columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in first.columns) + "}"
-    projection = ", ".join(_q(c.name) for c in source.columns if c.name in present)
+    clean = []
+    for col in source.columns:
+        if col.name not in present:
+            clean.append(f"NULL::{_read_type(col)} AS {_q(col.name)}")
+        elif _read_type(col) == "VARCHAR":
+            clean.append(f"NULLIF({_q(col.name)}, '') AS {_q(col.name)}")
+        else:
+            clean.append(_q(col.name))
+    checks = _checks(source)
+    bad_expr = " OR ".join(f"({cond})" for _, cond, _ in checks) or "false"
     conn.execute("DROP TABLE IF EXISTS _ld_rej")
     conn.execute("DROP TABLE IF EXISTS _ld_rejscan")
     try:
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_t AS
-            SELECT file_index::INTEGER AS _tf, {projection} FROM read_csv(
+            SELECT file_index::INTEGER AS _tf, {", ".join(clean)} FROM read_csv(
                 {_sql_value(paths)}, columns = {columns_struct}, header = true, auto_detect = false,
                 delim = ';', quote = '"', escape = '"', strict_mode = true,
                 dateformat = {_lit(DATE_FORMAT)}, timestampformat = {_lit(TIMESTAMP_FORMAT)},
@@ -806,46 +818,27 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
         """
     )
 
-    # 4. The good rows with their file and line, cleaned ('' is missing), and the SQL checks. The
-    #    checks' results go to a narrow temp table `_ld_chk` (row for row with `_ld_t`); the view
-    #    `_ld_rows` pairs the two again (a positional scan) for the steps below.
-    clean = []
-    for col in source.columns:
-        if col.name not in present:
-            clean.append(f"NULL::{_read_type(col)} AS {_q(col.name)}")
-        elif _read_type(col) == "VARCHAR":
-            clean.append(f"NULLIF(t.{_q(col.name)}, '') AS {_q(col.name)}")
-        else:
-            clean.append(f"t.{_q(col.name)}")
-    checks = _checks(source)
-    bad_expr = " OR ".join(f"({cond})" for _, cond, _ in checks) or "false"
-    # DuckDB accepts extra empty fields at the end of a row: the field count is checked here.
-    # (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
+    # 4. The good rows with their file and line, and whether they are bad: a value check failed, or
+    #    the field count is wrong (DuckDB accepts extra empty fields at the end of a row). A view:
+    #    `_ld_t` and `_ld_pos` paired (a positional scan, both in file order) and checked, for each
+    #    step below; each carries `_rec`, so what they do after the pairing may reorder rows.
+    #    (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _ld_chk AS
-        SELECT _rec, _f, _line, _fields, _bad_fields, _bad_fields OR coalesce({bad_expr}, false) AS _bad,
-               _tf <> _f AS _crossed
-        FROM (
+        CREATE OR REPLACE TEMP VIEW _ld_rows AS
+        SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT p._rec, p._pf AS _f, p._line, p._fields, coalesce(p._fields <> {n_fields}, false) AS _bad_fields,
-                   t._tf, {", ".join(clean)}
+                   t.*
             FROM _ld_t t POSITIONAL JOIN _ld_pos p
         )
         """
     )
     # The row DuckDB read and the record it is paired with must be of the same file.
     crossed, n_bad = conn.execute(
-        "SELECT count(*) FILTER (WHERE _crossed), count(*) FILTER (WHERE _bad) FROM _ld_chk"
+        "SELECT count(*) FILTER (WHERE _tf <> _f), count(*) FILTER (WHERE _bad) FROM _ld_rows"
     ).fetchone()
     if crossed:
         raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW _ld_rows AS
-        SELECT c._rec, c._f, c._line, c._fields, c._bad_fields, c._bad, {", ".join(clean)}
-        FROM _ld_t t POSITIONAL JOIN _ld_chk c
-        """
-    )
     return _Prepared(reads, recmaps, checks, n_fields, n_rejected + n_bad)
 
 
