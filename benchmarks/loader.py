@@ -76,7 +76,8 @@ def bench(drop: Path, repeat: int, work: Path) -> dict:
             r = run(code)
             db.unlink(missing_ok=True)
             info[phase].append({"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]})
-            extra = f"   {r['out'].splitlines()[0]}" if phase == "loader" and r["out"] else ""
+            summary = [ln for ln in r["out"].splitlines() if ln.startswith("ROWS")]
+            extra = f"   {summary[0]}" if phase == "loader" and summary else ""
             print(f"  run {i + 1} {phase:<11}{r['seconds']:>8.2f} s  cpu {r['cpu_seconds']:>8.2f} s{extra}", flush=True)
             if phase == "loader" and r["out"]:
                 info["loader_out"] = r["out"]

@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_ids")
+_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta")
 # A batch: the files of a source read together and loaded in one transaction (consecutive in load
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
 BATCH_MAX_BYTES = 256 * 1024 * 1024
@@ -579,7 +579,7 @@ def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
                 # Reading and checking happen in temp tables before the transaction: inside one,
                 # DuckDB gives new rows transaction-local rowids, and rowid order is what maps rows
                 # to lines. Nothing persistent changes until the transaction below.
-                prepared = _read_batch(conn, reads)
+                prepared = _read_batch(conn, reads, [i for i, e in enumerate(batch) if e.columns is not None])
             except _Rejected as err:
                 if len(reads) > 1:
                     _drop_temp_tables(conn)
@@ -594,7 +594,7 @@ def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
             for i, e in enumerate(batch):
                 e.res.load_id = first_id + i
             if prepared is not None:
-                _write_batch(conn, prepared)
+                _write_batch(conn, prepared, first_id)
             _log(conn, *[e.res for e in batch])
             conn.execute("COMMIT")
         except BaseException:
@@ -669,15 +669,25 @@ class _Prepared:
     n_bad: int  # records DuckDB rejected + rows the SQL checks failed
 
 
-def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepared:
+def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
     """Read the files (same columns) together into temp tables: `_ld_rows` (good rows with their
     file `_f` and line, `_bad` flagged by the SQL checks) and `_ld_rejrec` (DuckDB's rejected
-    records with reasons). Records are keyed by `rec`, numbered over the batch (records.py)."""
+    records with reasons). Records are keyed by `rec`, numbered over the batch (records.py).
+    `offsets`: each file's place in the batch (its load id is the batch's first + that)."""
     first = reads[0]
     source = SOURCES[first.f.source]
     cols = first.cols
     present = {c.name for _, c in cols if c is not None}
     paths = [str(e.read_path) for e in reads]
+
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ld_fmeta AS SELECT * FROM (VALUES "
+        + ", ".join(
+            f"({i}, {off}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})"
+            for i, (e, off) in enumerate(zip(reads, offsets))
+        )
+        + ") AS v(f, off, name, extract_date)"
+    )
 
     # 1. DuckDB reads the files, typed; rows it cannot read go to its rejects table. The rows it
     #    reads are kept cleaned ('' is missing; a column the files lack is NULL), with `_tf`, the
@@ -809,9 +819,11 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
-        SELECT r.rec AS _rec, r.f AS _pf, r.line - fl.first_line + 1 AS _line, {records.fields_sql('r')} AS _fields
+        SELECT r.rec AS _rec, r.f AS _pf, r.line - fl.first_line + 1 AS _line, {records.fields_sql('r')} AS _fields,
+               m.name AS _name, m.extract_date AS _date, m.off AS _off
         FROM (SELECT rec, f, line, empty, fields FROM _ld_recs) r
         JOIN _ld_files fl ON fl.f = r.f
+        JOIN _ld_fmeta m ON m.f = r.f
         LEFT JOIN _ld_nf nf ON nf.rec = r.rec
         WHERE r.rec > fl.first_rec AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
         ORDER BY r.rec
@@ -828,7 +840,7 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> _Prepar
         CREATE OR REPLACE TEMP VIEW _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
             SELECT p._rec, p._pf AS _f, p._line, p._fields, coalesce(p._fields <> {n_fields}, false) AS _bad_fields,
-                   t.*
+                   p._name, p._date, p._off, t.*
             FROM _ld_t t POSITIONAL JOIN _ld_pos p
         )
         """
@@ -849,19 +861,12 @@ def _internal_error(name: str, what: str) -> str:
     )
 
 
-def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int) -> None:
     """Inside the batch's transaction: duplicates, quarantine, the raw rows; fills each file's
-    counts. The files' load ids are set (res.load_id)."""
+    counts. The files' load ids are set (res.load_id = first_id + its offset in the batch)."""
     reads = prep.reads
     source = SOURCES[reads[0].f.source]
     checks, n_fields = prep.checks, prep.n_fields
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _ld_ids AS SELECT * FROM (VALUES "
-        + ", ".join(
-            f"({i}, {e.res.load_id}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})" for i, e in enumerate(reads)
-        )
-        + ") AS v(f, load_id, name, extract_date)"
-    )
     # 5. Events: an id already loaded, or earlier in this batch (an earlier file, or earlier in the
     #    file), is a duplicate or a conflict. The one it is compared with is its first accepted
     #    occurrence in load order, as if the files were loaded one after another: `rec` numbers the
@@ -893,16 +898,15 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
                 SELECT k._rec, k.id, m.first_rec FROM keys k JOIN multi m ON k.id = m.id AND k._rec > m.first_rec
                 WHERE k.id NOT IN (SELECT {key} FROM ex)
             ), crow AS MATERIALIZED (
-                SELECT a._rec, a._f, a._line, {", ".join(finals)} FROM _ld_rows a
+                SELECT a._rec, a._f, a._line, a._name, {", ".join(finals)} FROM _ld_rows a
                 WHERE a._rec IN (SELECT _rec FROM cand) OR a._rec IN (SELECT first_rec FROM cand)
             ), cmp AS (
                 SELECT c._rec, a._f, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
                 FROM cand c JOIN crow a ON a._rec = c._rec JOIN ex b ON b.{key} = c.id
                 WHERE c.first_rec IS NULL
                 UNION ALL
-                SELECT c._rec, a._f, c.id, {diff}, i.name, b._line
+                SELECT c._rec, a._f, c.id, {diff}, b._name, b._line
                 FROM cand c JOIN crow a ON a._rec = c._rec JOIN crow b ON b._rec = c.first_rec
-                JOIN _ld_ids i ON i.f = b._f
                 WHERE c.first_rec IS NOT NULL
             )
             SELECT _rec AS rec, _f AS f, id, diff, ref_file, ref_line,
@@ -957,22 +961,17 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
         conn.execute(
             f"""
             INSERT INTO {RAW_SCHEMA}.quarantine
-            SELECT i.load_id, i.name, {_lit(source.name)}, t.start_line, q.column_name, t.raw_text, q.reason
-            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec JOIN _ld_ids i ON i.f = t.f
+            SELECT {first_id} + m.off, m.name, {_lit(source.name)}, t.start_line, q.column_name, t.raw_text, q.reason
+            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec JOIN _ld_fmeta m ON m.f = t.f
             ORDER BY q.rec
             """
         )
 
-    # 7. The accepted rows. (Each file's name, date and load id are looked up in constant lists by
-    #    the file's index: a join with _ld_ids here costs more than the rest of the insert.)
-    def per_file(values: list[Any]) -> str:
-        return "(" + "[" + ", ".join(_sql_value(v) for v in values) + "])[a._f + 1]"
-
+    # 7. The accepted rows.
     conn.execute(
         f"""
         INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
-        SELECT {", ".join(finals)}, {per_file([e.f.name for e in reads])}, {per_file([e.f.extract_date for e in reads])},
-               a._line, {per_file([e.res.load_id for e in reads])}
+        SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
         FROM _ld_rows a
         WHERE NOT a._bad {"AND a._rec NOT IN (SELECT rec FROM _ld_dup)" if n_dup else ""}
         """
