@@ -41,10 +41,10 @@ from orchestration.loading.files import (
     DropFolderScan,
     FileBytes,
     IgnoredFile,
+    inspect_and_copy,
     inspect_bytes,
     read_header,
     scan_drop_folder,
-    write_read_copy,
 )
 
 __all__ = [
@@ -420,12 +420,19 @@ def _load_source(
     try:
         with _insertion_order_kept(conn):
             batch: list[_Entry] = []
+            reads = size = 0  # files to read in the batch, their bytes
             for f in files:
                 e = _prepare(f, priors.get(f.name), copies)
-                if e.columns is not None and not _fits(batch, e):
-                    _load_batch(conn, batch)
-                    copies.clear()
-                    batch = []
+                if e.columns is not None:
+                    columns = next((b.columns for b in batch if b.columns is not None), None)
+                    if reads and (
+                        e.columns != columns or reads >= BATCH_MAX_FILES or size + (e.res.bytes or 0) > BATCH_MAX_BYTES
+                    ):
+                        _load_batch(conn, batch)
+                        copies.clear()
+                        batch, reads, size = [], 0, 0
+                    reads += 1
+                    size += e.res.bytes or 0
                 batch.append(e)
                 result.files.append(e.res)
             if batch:
@@ -489,10 +496,11 @@ class _Copies:
         self.work_dir = work_dir
         self.folder: Path | None = None
 
-    def write(self, f: DropFile, info: FileBytes) -> Path:
+    def target(self, f: DropFile) -> Path:
+        """Where the copy of `f` goes."""
         if self.folder is None:
             self.folder = Path(tempfile.mkdtemp(prefix="rettidig-load-", dir=self.work_dir))
-        return write_read_copy(f.path, info, self.folder / f.name)
+        return self.folder / f.name
 
     def clear(self) -> None:
         """Delete the copies written so far (the batch that used them is loaded)."""
@@ -517,7 +525,10 @@ def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[st
 
 def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _Entry:
     """Everything decided per file before reading: bytes, re-delivery, encoding, header."""
-    info = inspect_bytes(f.path)
+    if prior is None:
+        info, read_path = inspect_and_copy(f.path, lambda: copies.target(f))
+    else:
+        info, read_path = inspect_bytes(f.path), f.path
     res = FileLoadResult(f.name, f.source, f.extract_date, LOADED, encoding=info.encoding,
                          sha256=info.sha256, bytes=info.size)
     e = _Entry(f, res)
@@ -533,7 +544,6 @@ def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _En
             f"(see docs/loading.md); nothing from it was loaded"
         )
         return e
-    read_path = copies.write(f, info) if info.needs_copy and not info.has_nul else f.path
     if info.encoding == ENC_CP1252:
         offset, line, byte = info.invalid_utf8_at or (0, 0, 0)
         res.warnings.append(
@@ -551,19 +561,6 @@ def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _En
         for i, (name, col) in enumerate(cols)
     )
     return e
-
-
-def _fits(batch: list[_Entry], e: _Entry) -> bool:
-    """Whether the file `e` (to be read) joins the batch: same columns, and the batch stays small."""
-    reads = [b for b in batch if b.columns is not None]
-    if not reads:
-        return True
-    size = sum(b.res.bytes or 0 for b in reads)
-    return (
-        reads[0].columns == e.columns
-        and len(reads) < BATCH_MAX_FILES
-        and size + (e.res.bytes or 0) <= BATCH_MAX_BYTES
-    )
 
 
 def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:

@@ -56,6 +56,7 @@ RE_IN_TO_IN_1 = r'(?:[^"]|"")*'
 RE_IN_TO_IN_2 = rf'(?:[^"]|"")*"(?:[^;"][^;]*)?(?:;{_FIELD})*;{_OPEN}'
 
 LINE_SCAN_MAX_LINE_SIZE = 256 * 1024 * 1024
+DUCKDB_DEFAULT_MAX_LINE_SIZE = 2_097_152
 RAW_TEXT_MAX_LINES = 200
 RAW_TEXT_MAX_CHARS = 20_000
 
@@ -85,14 +86,17 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_paths: list[Path]) -> list
     line in the file is `line - first_line + 1` and DuckDB's record ordinal `rec - first_rec + 1`.
     """
     # The files one after another: a temp table created outside a transaction, with insertion
-    # order kept, so `rowid + 1` is the batch-wide line number (checked per file below).
+    # order kept, so `rowid + 1` is the batch-wide line number (checked per file below). No line
+    # is longer than its file: the limit (and DuckDB's buffer per file) need not be larger.
+    longest = max(p.stat().st_size + 1 for p in read_paths)
+    max_line_size = min(LINE_SCAN_MAX_LINE_SIZE, max(DUCKDB_DEFAULT_MAX_LINE_SIZE, longest))
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_lines AS
         SELECT file_index::INTEGER AS f, l
         FROM read_csv([{", ".join(_lit(str(p)) for p in read_paths)}], columns = {{'l': 'VARCHAR'}},
                       delim = chr(0), quote = '', escape = '', header = false, auto_detect = false,
-                      strict_mode = false, max_line_size = {LINE_SCAN_MAX_LINE_SIZE})
+                      strict_mode = false, max_line_size = {max_line_size})
         """
     )
     conn.execute(
@@ -333,5 +337,6 @@ def raw_text_sql(wanted: str) -> str:
 def drop_temp_statements() -> list[str]:
     return ["DROP VIEW IF EXISTS _ld_recs"] + [
         f"DROP TABLE IF EXISTS {t}"
-        for t in ("_ld_lines", "_ld_flines", "_ld_files", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_contrec", "_ld_nf")
+        for t in ("_ld_lines", "_ld_flines", "_ld_files", "_ld_qstate", "_ld_cont", "_ld_recs_t", "_ld_contrec",
+                  "_ld_nf")
     ]
