@@ -883,16 +883,17 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             CREATE OR REPLACE TEMP TABLE _ld_dup AS
             WITH keys AS MATERIALIZED (
                 SELECT _rec, {key} AS id FROM _ld_rows WHERE NOT _bad
+            ), ids AS MATERIALIZED (
+                SELECT id, min(_rec) AS first_rec, count(*) AS n FROM keys GROUP BY id
             ), ex AS MATERIALIZED (
                 SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
-                WHERE {key} IN (SELECT id FROM keys)
+                WHERE {key} IN (SELECT id FROM ids)
                 QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
-            ), multi AS MATERIALIZED (
-                SELECT id, min(_rec) AS first_rec FROM keys GROUP BY id HAVING count(*) > 1
             ), cand AS MATERIALIZED (
                 SELECT k._rec, k.id, NULL::BIGINT AS first_rec FROM keys k WHERE k.id IN (SELECT {key} FROM ex)
                 UNION ALL
-                SELECT k._rec, k.id, m.first_rec FROM keys k JOIN multi m ON k.id = m.id AND k._rec > m.first_rec
+                SELECT k._rec, k.id, m.first_rec
+                FROM keys k JOIN (SELECT id, first_rec FROM ids WHERE n > 1) m ON k.id = m.id AND k._rec > m.first_rec
                 WHERE k.id NOT IN (SELECT {key} FROM ex)
             ), crow AS MATERIALIZED (
                 SELECT a._rec, a._f, a._line, a._name, {", ".join(finals)} FROM _ld_rows a
