@@ -102,7 +102,7 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta")
+_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta", "_ld_dh", "_ld_ex")
 # A batch: the files of a source read together and loaded in one transaction (consecutive in load
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
 BATCH_MAX_BYTES = 256 * 1024 * 1024
@@ -663,7 +663,6 @@ class _Prepared:
     recmaps: list[records.RecordMap]  # per file
     checks: list[tuple[str, str, str]]
     n_fields: int  # fields in the files' header
-    n_bad: int  # records DuckDB rejected + rows the SQL checks failed
 
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
@@ -676,15 +675,6 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
     cols = first.cols
     present = {c.name for _, c in cols if c is not None}
     paths = [str(e.read_path) for e in reads]
-
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _ld_fmeta AS SELECT * FROM (VALUES "
-        + ", ".join(
-            f"({i}, {off}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})"
-            for i, (e, off) in enumerate(zip(reads, offsets))
-        )
-        + ") AS v(f, off, name, extract_date)"
-    )
 
     # 1. DuckDB reads the files, typed; rows it cannot read go to its rejects table. The rows it
     #    reads are kept cleaned ('' is missing; a column the files lack is NULL), with `_tf`, the
@@ -723,6 +713,15 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
         ) from e
     except records.LineOrderError as e:
         raise _Rejected(_internal_error(first.f.name, f"the line scan failed: {e}")) from e
+    # Per file: its place in the batch, name, extract date, first line and record.
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ld_fmeta AS SELECT v.*, fl.first_line, fl.first_rec FROM (VALUES "
+        + ", ".join(
+            f"({i}, {off}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})"
+            for i, (e, off) in enumerate(zip(reads, offsets))
+        )
+        + ") AS v(f, off, name, extract_date) JOIN _ld_files fl ON fl.f = v.f"
+    )
 
     # 2. DuckDB's rejected records, one row per record, with a reason in plain words.
     n_fields = len(cols)
@@ -813,16 +812,18 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
             f"DuckDB read {n_good} rows and rejected {bad_recs[0]} records, but the file has {n_data} "
             f"data records on {sum(m.n_lines for m in recmaps)} lines ({bad_recs[1]} rejects off the record grid)",
         ))
+    multi_line = any(m.multi_line_records for m in recmaps)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
-        SELECT r.rec AS _rec, r.f AS _pf, r.line - fl.first_line + 1 AS _line, {records.fields_sql('r')} AS _fields,
+        SELECT r.rec AS _rec, r.f AS _pf, r.line - m.first_line + 1 AS _line,
+               {records.fields_sql('r') if multi_line else 'r.fields'} AS _fields,
                m.name AS _name, m.extract_date AS _date, m.off AS _off
         FROM (SELECT rec, f, line, empty, fields FROM _ld_recs) r
-        JOIN _ld_files fl ON fl.f = r.f
         JOIN _ld_fmeta m ON m.f = r.f
-        LEFT JOIN _ld_nf nf ON nf.rec = r.rec
-        WHERE r.rec > fl.first_rec AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
+        {"LEFT JOIN _ld_nf nf ON nf.rec = r.rec" if multi_line else ""}
+        WHERE r.rec > m.first_rec AND NOT r.empty
+              {"AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)" if n_rejected else ""}
         ORDER BY r.rec
         """
     )
@@ -843,12 +844,12 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
         """
     )
     # The row DuckDB read and the record it is paired with must be of the same file.
-    crossed, n_bad = conn.execute(
-        "SELECT count(*) FILTER (WHERE _tf <> _f), count(*) FILTER (WHERE _bad) FROM _ld_rows"
-    ).fetchone()
+    crossed = conn.execute(
+        "SELECT count(*) FROM (SELECT _tf FROM _ld_t) POSITIONAL JOIN (SELECT _pf FROM _ld_pos) WHERE _tf <> _pf"
+    ).fetchone()[0]
     if crossed:
         raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
-    return _Prepared(reads, recmaps, checks, n_fields, n_rejected + n_bad)
+    return _Prepared(reads, recmaps, checks, n_fields)
 
 
 def _internal_error(name: str, what: str) -> str:
@@ -859,48 +860,91 @@ def _internal_error(name: str, what: str) -> str:
 
 
 def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int) -> None:
-    """Inside the batch's transaction: duplicates, quarantine, the raw rows; fills each file's
+    """Inside the batch's transaction: quarantine, duplicates, the raw rows; fills each file's
     counts. The files' load ids are set (res.load_id = first_id + its offset in the batch)."""
     reads = prep.reads
     source = SOURCES[reads[0].f.source]
     checks, n_fields = prep.checks, prep.n_fields
-    # 5. Events: an id already loaded, or earlier in this batch (an earlier file, or earlier in the
+    finals = [f"{_final_expr(c, 'a.' + _q(c.name))} AS {_q(c.name)}" for c in source.columns]
+    col_list = ", ".join(_q(c.name) for c in source.columns)
+
+    # 5. Quarantine: DuckDB's rejects and the rows failing the SQL checks (the only pass over all
+    #    rows that evaluates the checks: later steps leave out the records in _ld_q), then below
+    #    the conflicting duplicate events.
+    problems = "list_filter([" + ", ".join(
+        f"CASE WHEN {cond} THEN {{'c': {_lit(name)}, 'r': {reason}}} END" for name, cond, reason in checks
+    ) + "], x -> x IS NOT NULL)" if checks else "[]"
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ld_q AS
+        SELECT rec, f, column_name, reason FROM _ld_rejrec
+        UNION ALL
+        SELECT _rec, _f,
+               CASE WHEN len(list_distinct(list_transform(p, x -> x.c))) = 1 THEN p[1].c END,
+               array_to_string(list_transform(p, x -> x.r), '; ')
+        FROM (
+            SELECT _rec, _f,
+                   CASE WHEN _bad_fields
+                        THEN [{{'c': NULL::VARCHAR,
+                                'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
+                        ELSE {problems} END AS p
+            FROM _ld_rows WHERE _bad
+        )
+        """
+    )
+    n_bad = conn.execute("SELECT count(*) FROM _ld_q").fetchone()[0]
+    accepted = "WHERE _rec NOT IN (SELECT rec FROM _ld_q)" if n_bad else ""
+
+    # 6. Events: an id already loaded, or earlier in this batch (an earlier file, or earlier in the
     #    file), is a duplicate or a conflict. The one it is compared with is its first accepted
     #    occurrence in load order, as if the files were loaded one after another: `rec` numbers the
     #    records of the batch in load order.
-    finals = [f"{_final_expr(c, 'a.' + _q(c.name))} AS {_q(c.name)}" for c in source.columns]
-    col_list = ", ".join(_q(c.name) for c in source.columns)
+    n_dup = 0
     if source.is_event:
         key = _q(source.key[0])
         diff = "list_filter([" + ", ".join(
             f"CASE WHEN a.{_q(c.name)} IS DISTINCT FROM b.{_q(c.name)} THEN {_lit(c.name)} END"
             for c in source.columns
         ) + "], x -> x IS NOT NULL)"
-        # Narrow first (ids of the accepted rows), whole rows only for the few candidates; of the
-        # raw table only the rows whose ids occur in the batch (a hash semi-join on the key).
+        # Narrow first: the hashes of ids that occur more than once in the batch, and of the raw
+        # table only the first row of each id that occurs in the batch (a hash semi-join on the
+        # key). Usually both are empty, and that is all; else the rows with those ids are few.
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_dh AS
+            SELECT h FROM (SELECT hash({key}) AS h FROM _ld_rows {accepted}) GROUP BY h HAVING count(*) > 1
+            """
+        )
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_ex AS
+            SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
+            WHERE {key} IN (SELECT {key} FROM _ld_rows {accepted})
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
+            """
+        )
+        n_cand = conn.execute("SELECT (SELECT count(*) FROM _ld_dh) + (SELECT count(*) FROM _ld_ex)").fetchone()[0]
+    if source.is_event and n_cand:
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_dup AS
             WITH keys AS MATERIALIZED (
-                SELECT _rec, {key} AS id FROM _ld_rows WHERE NOT _bad
-            ), ids AS MATERIALIZED (
-                SELECT id, min(_rec) AS first_rec, count(*) AS n FROM keys GROUP BY id
-            ), ex AS MATERIALIZED (
-                SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
-                WHERE {key} IN (SELECT id FROM ids)
-                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
+                SELECT _rec, {key} AS id FROM _ld_rows
+                WHERE (hash({key}) IN (SELECT h FROM _ld_dh) OR {key} IN (SELECT {key} FROM _ld_ex))
+                      {"AND _rec NOT IN (SELECT rec FROM _ld_q)" if n_bad else ""}
+            ), multi AS MATERIALIZED (
+                SELECT id, min(_rec) AS first_rec FROM keys GROUP BY id HAVING count(*) > 1
             ), cand AS MATERIALIZED (
-                SELECT k._rec, k.id, NULL::BIGINT AS first_rec FROM keys k WHERE k.id IN (SELECT {key} FROM ex)
+                SELECT k._rec, k.id, NULL::BIGINT AS first_rec FROM keys k WHERE k.id IN (SELECT {key} FROM _ld_ex)
                 UNION ALL
-                SELECT k._rec, k.id, m.first_rec
-                FROM keys k JOIN (SELECT id, first_rec FROM ids WHERE n > 1) m ON k.id = m.id AND k._rec > m.first_rec
-                WHERE k.id NOT IN (SELECT {key} FROM ex)
+                SELECT k._rec, k.id, m.first_rec FROM keys k JOIN multi m ON k.id = m.id AND k._rec > m.first_rec
+                WHERE k.id NOT IN (SELECT {key} FROM _ld_ex)
             ), crow AS MATERIALIZED (
                 SELECT a._rec, a._f, a._line, a._name, {", ".join(finals)} FROM _ld_rows a
                 WHERE a._rec IN (SELECT _rec FROM cand) OR a._rec IN (SELECT first_rec FROM cand)
             ), cmp AS (
                 SELECT c._rec, a._f, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
-                FROM cand c JOIN crow a ON a._rec = c._rec JOIN ex b ON b.{key} = c.id
+                FROM cand c JOIN crow a ON a._rec = c._rec JOIN _ld_ex b ON b.{key} = c.id
                 WHERE c.first_rec IS NULL
                 UNION ALL
                 SELECT c._rec, a._f, c.id, {diff}, b._name, b._line
@@ -912,36 +956,10 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             FROM cmp
             """
         )
-    else:
+        n_dup = conn.execute("SELECT count(*) FROM _ld_dup").fetchone()[0]
+    if not n_dup:
         conn.execute("CREATE OR REPLACE TEMP TABLE _ld_dup (rec BIGINT, f INTEGER, kind VARCHAR)")
-
-    # 6. Quarantine: DuckDB's rejects, rows failing the SQL checks, conflicting duplicate events.
-    problems = "list_filter([" + ", ".join(
-        f"CASE WHEN {cond} THEN {{'c': {_lit(name)}, 'r': {reason}}} END" for name, cond, reason in checks
-    ) + "], x -> x IS NOT NULL)" if checks else "[]"
-    if prep.n_bad:
-        conn.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _ld_q AS
-            SELECT rec, f, column_name, reason FROM _ld_rejrec
-            UNION ALL
-            SELECT _rec, _f,
-                   CASE WHEN len(list_distinct(list_transform(p, x -> x.c))) = 1 THEN p[1].c END,
-                   array_to_string(list_transform(p, x -> x.r), '; ')
-            FROM (
-                SELECT _rec, _f,
-                       CASE WHEN _bad_fields
-                            THEN [{{'c': NULL::VARCHAR,
-                                    'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
-                            ELSE {problems} END AS p
-                FROM _ld_rows WHERE _bad
-            )
-            """
-        )
     else:
-        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_q (rec BIGINT, f INTEGER, column_name VARCHAR, reason VARCHAR)")
-    n_dup = conn.execute("SELECT count(*) FROM _ld_dup").fetchone()[0]
-    if source.is_event and n_dup:
         conn.execute(
             f"""
             INSERT INTO _ld_q
@@ -953,7 +971,7 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             """
         )
     quarantined = (
-        dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall()) if prep.n_bad or n_dup else {}
+        dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall()) if n_bad or n_dup else {}
     )
     if quarantined:
         conn.execute(
@@ -965,13 +983,14 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             """
         )
 
-    # 7. The accepted rows.
+    # 7. The accepted rows: all but the quarantined ones and the duplicates.
+    left_out = [t for t, n in (("_ld_q", n_bad), ("_ld_dup", n_dup)) if n]
     conn.execute(
         f"""
         INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
         SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
         FROM _ld_rows a
-        WHERE NOT a._bad {"AND a._rec NOT IN (SELECT rec FROM _ld_dup)" if n_dup else ""}
+        {"WHERE " + " AND ".join(f"a._rec NOT IN (SELECT rec FROM {t})" for t in left_out) if left_out else ""}
         """
     )
     duplicates = dict(
