@@ -915,11 +915,12 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             SELECT h FROM (SELECT hash({key}) AS h FROM _ld_rows {accepted}) GROUP BY h HAVING count(*) > 1
             """
         )
+        raw_rows = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {_table(source.name)})").fetchone()[0]
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_ex AS
             SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
-            WHERE {key} IN (SELECT {key} FROM _ld_rows {accepted})
+            WHERE {key} IN (SELECT {key} FROM _ld_rows {accepted}) {"" if raw_rows else "AND false"}
             QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
             """
         )
