@@ -429,7 +429,7 @@ def _load_source(
                         e.columns != columns or reads >= BATCH_MAX_FILES or size + (e.res.bytes or 0) > BATCH_MAX_BYTES
                     ):
                         _load_batch(conn, batch)
-                        copies.clear()
+                        copies.clear(keep=e.read_path)
                         batch, reads, size = [], 0, 0
                     reads += 1
                     size += e.res.bytes or 0
@@ -502,11 +502,13 @@ class _Copies:
             self.folder = Path(tempfile.mkdtemp(prefix="rettidig-load-", dir=self.work_dir))
         return self.folder / f.name
 
-    def clear(self) -> None:
-        """Delete the copies written so far (the batch that used them is loaded)."""
+    def clear(self, keep: Path | None = None) -> None:
+        """Delete the copies written so far but `keep` (the batch that used them is loaded; `keep`
+        is the copy of the file that starts the next batch)."""
         if self.folder is not None:
             for p in self.folder.iterdir():
-                p.unlink()
+                if p != keep:
+                    p.unlink()
 
     def remove(self) -> None:
         if self.folder is not None:
