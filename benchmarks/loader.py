@@ -1,6 +1,6 @@
 """The loader against DuckDB's own typed read of the same drop folder (issue 8, load ratio).
 
-    python benchmarks/loader.py DROP [DROP ...] [--repeat 2] [--work DIR] [--json OUT]
+    python benchmarks/loader.py DROP [DROP ...] [--repeat 2] [--threads N] [--loader-src DIR] [--work DIR] [--json OUT]
 
 For each drop folder, each phase runs in a fresh process (`--repeat` times, alternating):
 
@@ -11,7 +11,9 @@ For each drop folder, each phase runs in a fresh process (`--repeat` times, alte
 
 It prints wall seconds and CPU seconds (user + system of the child process, from
 resource.getrusage), and the loader / typed-read ratios of both. On a shared machine the CPU
-figure is the steadier one: other jobs stretch wall time, much less the CPU time used.
+figure is the steadier one: other jobs stretch wall time, much less the CPU time used; with
+`--threads 1` (DuckDB's threads, both phases) it is steadier still. `--loader-src DIR` runs the
+loader from another checkout (e.g. `git archive main | tar -x -C DIR`), for before/after numbers.
 Generate drop folders outside the repository, e.g.
 
     rettidig generate --out /tmp/bench/m60k --invoices-per-month 10000 --months 6 --extracts monthly --quiet
@@ -49,11 +51,22 @@ def loader_code(drop: Path, db: Path) -> str:
     )
 
 
-def run(code: str) -> dict:
+def with_threads(code: str, threads: int | None) -> str:
+    """`code` with every DuckDB connection it opens limited to `threads` threads."""
+    if not threads:
+        return code
+    return (
+        "import duckdb\n_connect = duckdb.connect\n"
+        f"duckdb.connect = lambda *a, **k: _connect(*a, **{{**k, 'config': {{**k.get('config', {{}}), 'threads': {threads}}}}})\n"
+        + code
+    )
+
+
+def run(code: str, cwd: Path = REPO) -> dict:
     """Run `code` in a fresh Python process: wall seconds, CPU seconds (user + sys) and stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, text=True, capture_output=True)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, text=True, capture_output=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -63,7 +76,7 @@ def run(code: str) -> dict:
     return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "out": proc.stdout.strip()}
 
 
-def bench(drop: Path, repeat: int, work: Path) -> dict:
+def bench(drop: Path, repeat: int, work: Path, threads: int | None = None, loader_src: Path | None = None) -> dict:
     csv = sorted(drop.glob("*.csv"))
     info = {"drop": str(drop), "files": len(csv), "csv_mib": round(sum(p.stat().st_size for p in csv) / 2**20, 1),
             "typed_read": [], "loader": []}
@@ -73,7 +86,7 @@ def bench(drop: Path, repeat: int, work: Path) -> dict:
             db = work / f"{phase}.duckdb"
             db.unlink(missing_ok=True)
             code = typed_read_code(drop, db) if phase == "typed_read" else loader_code(drop, db)
-            r = run(code)
+            r = run(with_threads(code, threads), cwd=(loader_src or REPO) if phase == "loader" else REPO)
             db.unlink(missing_ok=True)
             info[phase].append({"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]})
             summary = [ln for ln in r["out"].splitlines() if ln.startswith("ROWS")]
@@ -98,13 +111,16 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("drops", nargs="+", type=Path, help="drop folders (e.g. from `rettidig generate`)")
     p.add_argument("--repeat", type=int, default=2, help="runs of each phase (the best is reported)")
+    p.add_argument("--threads", type=int, help="DuckDB threads in both phases (default: DuckDB's own, the cores)")
+    p.add_argument("--loader-src", type=Path, help="run the loader from this source tree (default: this checkout)")
     p.add_argument("--work", type=Path, help="where the DuckDB files go (default: a temp folder)")
     p.add_argument("--json", type=Path, help="write the results here")
     args = p.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="rettidig-bench-load-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = [bench(d.resolve(), args.repeat, work) for d in args.drops]
+        src = args.loader_src.resolve() if args.loader_src else None
+        results = [bench(d.resolve(), args.repeat, work, args.threads, src) for d in args.drops]
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -115,7 +131,9 @@ def main() -> int:
             print(f"loader {r['drop']} / {results[0]['drop']}: wall {lo['seconds'] / base['seconds']:.2f}, "
                   f"cpu {lo['cpu_seconds'] / base['cpu_seconds']:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"load_average": os.getloadavg(), "drops": results}, indent=2))
+        args.json.write_text(json.dumps(
+            {"load_average": os.getloadavg(), "threads": args.threads,
+             "loader_src": str(args.loader_src or REPO), "drops": results}, indent=2))
     return 0
 
 
