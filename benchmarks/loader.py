@@ -57,7 +57,9 @@ def with_threads(code: str, threads: int | None) -> str:
         return code
     return (
         "import duckdb\n_connect = duckdb.connect\n"
-        f"duckdb.connect = lambda *a, **k: _connect(*a, **{{**k, 'config': {{**k.get('config', {{}}), 'threads': {threads}}}}})\n"
+        "def _limited(*a, **k):\n"
+        f"    return _connect(*a, **{{**k, 'config': {{**k.get('config', {{}}), 'threads': {threads}}}}})\n"
+        "duckdb.connect = _limited\n"
         + code
     )
 

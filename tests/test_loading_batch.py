@@ -72,12 +72,16 @@ EVENT_FILES = {
 }
 
 BRUGERE_FILES = {
-    "brugere_20250301.csv": f"{BR}\nAB12;Anna Berg;BUF;Skole;CD34;J;02-01-2025 07:00:00\nCD34;Carl;BUF;Skole;;X;02-01-2025 07:00:00\n",
+    "brugere_20250301.csv": (
+        f"{BR}\nAB12;Anna Berg;BUF;Skole;CD34;J;02-01-2025 07:00:00\nCD34;Carl;BUF;Skole;;X;02-01-2025 07:00:00\n"
+    ),
     "brugere_20250302.csv": (
         f"{BR}\r\nAB12;Anna Berg;BUF;Skole Øst;CD34;J;10-03-2025 09:00:00\r\n\r\n"
         'AB12;"Anna\r\nBerg";BUF;Skole Øst;CD34;J;10-03-2025 09:00:00\r\n'
     ),
-    "brugere_20250303.csv": f"{BR}\nEF56;Eva;KS;Løn;AB12;N;03-03-2025 08:00:00\nEF56;Eva;XYZ;Løn;AB12;N;03-03-2025 08:00:00\n",
+    "brugere_20250303.csv": (
+        f"{BR}\nEF56;Eva;KS;Løn;AB12;N;03-03-2025 08:00:00\nEF56;Eva;XYZ;Løn;AB12;N;03-03-2025 08:00:00\n"
+    ),
 }
 
 
@@ -153,10 +157,12 @@ def test_events_in_one_call_load_as_one_call_per_file(conn, tmp_path):
     assert conn.execute(
         "SELECT file_name[-8:-5], line, column_name, reason FROM raw.quarantine ORDER BY load_id, line"
     ).fetchall() == [
-        ("0301", 6, "Tidspunkt", "unparseable timestamp: Tidspunkt is '31-02-2025 06:12:00', expected DD-MM-YYYY HH:MM:SS"),
+        ("0301", 6, "Tidspunkt",
+         "unparseable timestamp: Tidspunkt is '31-02-2025 06:12:00', expected DD-MM-YYYY HH:MM:SS"),
         ("0301", 8, None, "wrong number of fields: 2 instead of 8"),
         ("0301", 9, None, "conflicting duplicate event: Hændelses_id 'H-2' was first delivered in "
-                          "fakturahaendelser_20250301.csv, line 3, with different Årsagskode, Kommentar; the first one stays"),
+                          "fakturahaendelser_20250301.csv, line 3, with different Årsagskode, Kommentar; "
+                          "the first one stays"),
         ("0302", 5, None, "conflicting duplicate event: Hændelses_id 'H-1' was first delivered in "
                           "fakturahaendelser_20250301.csv, line 2, with different Tidspunkt; the first one stays"),
         ("0302", 7, "Hændelse", "value outside its code list: Hændelse is 'BOGUS', expected one of MODTAGET, "
@@ -172,7 +178,9 @@ def test_events_in_one_call_load_as_one_call_per_file(conn, tmp_path):
     ]
     assert conn.execute(
         "SELECT raw_text FROM raw.quarantine WHERE file_name LIKE '%0307.csv'"
-    ).fetchone() == ('H-12;K-4;18-02-2025 10:00:00;MODTAGET;;;;"never closed\nH-13;K-4;18-02-2025 10:00:00;MODTAGET;;;;\n',)
+    ).fetchone() == (
+        'H-12;K-4;18-02-2025 10:00:00;MODTAGET;;;;"never closed\nH-13;K-4;18-02-2025 10:00:00;MODTAGET;;;;\n',
+    )
     assert conn.execute(
         """SELECT "Kommentar" FROM raw.fakturahaendelser WHERE "Hændelses_id" IN ('H-2', 'H-8', 'H-9') ORDER BY 1"""
     ).fetchall() == [("Søren Å",), ("a\n\nb",), ("first\nsecond",)]
@@ -185,7 +193,8 @@ def test_entity_versions_in_one_call_load_as_one_call_per_file(conn, tmp_path):
     assert batch == expected_results
     assert snapshot(conn, "brugere") == expected
     assert conn.execute(
-        'SELECT "Bruger_id", "Navn", "Kvantum_adgang", _file_name[-8:-5], _line FROM raw.brugere ORDER BY _load_id, _line'
+        'SELECT "Bruger_id", "Navn", "Kvantum_adgang", _file_name[-8:-5], _line FROM raw.brugere '
+        "ORDER BY _load_id, _line"
     ).fetchall() == [
         ("AB12", "Anna Berg", True, "0301", 2),
         ("AB12", "Anna Berg", True, "0302", 2), ("AB12", "Anna\nBerg", True, "0302", 4),
@@ -220,7 +229,9 @@ def test_duplicate_and_conflict_across_files_of_one_batch(conn, tmp_path):
         ("VM-2", Decimal("5"), "varemodtagelser_20250301.csv", 3, 1),
         ("VM-3", Decimal("1"), "varemodtagelser_20250302.csv", 4, 2),
     ]
-    assert conn.execute("SELECT load_id, file_name, line, reason FROM raw.quarantine ORDER BY load_id, line").fetchall() == [
+    assert conn.execute(
+        "SELECT load_id, file_name, line, reason FROM raw.quarantine ORDER BY load_id, line"
+    ).fetchall() == [
         (1, "varemodtagelser_20250301.csv", 4,
          "unparseable date: Modtaget_dato is 'xx', expected DD-MM-YYYY"),
         (2, "varemodtagelser_20250302.csv", 3,
@@ -282,7 +293,8 @@ def test_line_numbers_over_several_files_read_together(conn, tmp_path):
     # a line break).
     drop = write(tmp_path / "drop", {
         "varemodtagelser_20250301.csv": (
-            f"{VM}\nVM-1;IO-1;1;12-02-2025;1;\"a\nb\nc\"\n\nVM-2;IO-1;1;12-02-2025;1;AB12\nVM-3;IO-1;1;12-02-2025;1;AB12"
+            f"{VM}\nVM-1;IO-1;1;12-02-2025;1;\"a\nb\nc\"\n\n"
+            "VM-2;IO-1;1;12-02-2025;1;AB12\nVM-3;IO-1;1;12-02-2025;1;AB12"
         ),
         "varemodtagelser_20250302.csv": f"{VM}\n\n\nVM-4;IO-1;1;12-02-2025;1;\"x\n\"\nVM-5;IO-1;1;bad;1;AB12\n",
         "varemodtagelser_20250303.csv": f"{VM}\nVM-6;IO-1;1;12-02-2025;1;AB12\n",

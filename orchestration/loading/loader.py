@@ -102,7 +102,9 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta", "_ld_dh", "_ld_ex")
+_TEMP_TABLES = (
+    "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta", "_ld_dh", "_ld_ex",
+)
 # A batch: the files of a source read together and loaded in one transaction (consecutive in load
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
 BATCH_MAX_BYTES = 256 * 1024 * 1024
@@ -397,9 +399,11 @@ def load_source(
 ) -> SourceLoadResult:
     """Load the files of one source from the drop folder, oldest extract first.
 
-    Each file is loaded in one transaction, or recorded as unchanged or rejected. A rejected file
-    does not raise: the caller decides (see SourceLoadResult.ok / .errors). `work_dir` is where
-    UTF-8/LF copies of files are written when needed (default: the system's temp folder).
+    Each file is loaded, or recorded as unchanged or rejected. The files to load are read and
+    loaded in batches (consecutive files with the same columns), one transaction per batch, with
+    the same result as loading them one after another (docs/loading.md). A rejected file does not
+    raise: the caller decides (see SourceLoadResult.ok / .errors). `work_dir` is where UTF-8/LF
+    copies of files are written when needed (default: the system's temp folder).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -425,9 +429,8 @@ def _load_source(
                 e = _prepare(f, priors.get(f.name), copies)
                 if e.columns is not None:
                     columns = next((b.columns for b in batch if b.columns is not None), None)
-                    if reads and (
-                        e.columns != columns or reads >= BATCH_MAX_FILES or size + (e.res.bytes or 0) > BATCH_MAX_BYTES
-                    ):
+                    full = reads >= BATCH_MAX_FILES or size + (e.res.bytes or 0) > BATCH_MAX_BYTES
+                    if reads and (e.columns != columns or full):
                         _load_batch(conn, batch)
                         copies.clear(keep=e.read_path)
                         batch, reads, size = [], 0, 0
