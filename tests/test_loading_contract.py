@@ -514,6 +514,9 @@ def test_windows_1252_file_is_read_with_a_warning(conn, drop):
         ("Anna Berg", "Skole Øst"), ("Søren Å", "Kreditor")
     ]
     assert conn.execute("SELECT encoding, warnings FROM raw.load_log").fetchone() == ("windows-1252", r.warnings)
+    # delivered again: a no-op that keeps the encoding it was read with, and warns no more
+    again = load_one(conn, drop, "brugere")
+    assert (again.status, again.encoding, again.bytes, again.warnings) == ("unchanged", "windows-1252", len(data), [])
 
 
 # --------------------------------------------------------------------------------------------
@@ -688,6 +691,7 @@ def test_identical_redelivery_is_a_noop(conn, drop):
     again = load_one(conn, drop, "varemodtagelser")
     assert (first.status, again.status) == ("loaded", "unchanged")
     assert (again.rows, again.rows_loaded, again.sha256) == (0, 0, first.sha256)
+    assert (again.bytes, again.encoding) == (first.bytes, first.encoding) == (109, "utf-8")
     assert conn.execute("SELECT count(*) FROM raw.varemodtagelser").fetchone() == (1,)
     assert conn.execute("SELECT load_id, status FROM raw.load_log ORDER BY load_id").fetchall() == [
         (1, "loaded"), (2, "unchanged")

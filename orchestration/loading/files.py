@@ -129,6 +129,14 @@ class FileBytes:
         return self.encoding == ENC_CP1252 or self.has_cr
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file alone: what telling a re-delivered file from a changed one needs. A
+    quarter of inspect_bytes's cost (measured: 0.29 s against 1.15 s of CPU for 291 MB), which
+    every run pays for every file of the drop folder loaded before."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def inspect_bytes(path: Path) -> FileBytes:
     """One streamed pass over the file: sha256, size, UTF-8 validity, CR and NUL bytes."""
     with open(path, "rb") as fh:

@@ -42,6 +42,7 @@ from orchestration.loading.files import (
     FileBytes,
     IgnoredFile,
     inspect_and_copy,
+    file_sha256,
     inspect_bytes,
     read_header,
     scan_drop_folder,
@@ -518,18 +519,23 @@ class _Copies:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[int, str]]:
-    """(load_id, sha256) of each file's load in force: loaded and not removed since."""
+def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(load_id, sha256, encoding) of each file's load in force: loaded and not removed since."""
     rows = conn.execute(
-        f"""SELECT file_name, load_id, sha256, status FROM {RAW_SCHEMA}.load_log
+        f"""SELECT file_name, load_id, sha256, encoding, status FROM {RAW_SCHEMA}.load_log
             WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest({_sql_value(names)}))
             QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1"""
     ).fetchall()
-    return {r[0]: (r[1], r[2]) for r in rows if r[3] == LOADED}
+    return {r[0]: (r[1], r[2], r[3]) for r in rows if r[4] == LOADED}
 
 
-def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _Entry:
+def _prepare(f: DropFile, prior: tuple[int, str, str] | None, copies: _Copies) -> _Entry:
     """Everything decided per file before reading: bytes, re-delivery, encoding, header."""
+    if prior is not None and file_sha256(f.path) == prior[1]:
+        # delivered again with identical bytes: a no-op (a hash, not a full inspection)
+        res = FileLoadResult(f.name, f.source, f.extract_date, UNCHANGED, encoding=prior[2], sha256=prior[1],
+                             bytes=f.path.stat().st_size)
+        return _Entry(f, res)
     if prior is None:
         info, read_path = inspect_and_copy(f.path, lambda: copies.target(f))
     else:
@@ -538,9 +544,6 @@ def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _En
                          sha256=info.sha256, bytes=info.size)
     e = _Entry(f, res)
     if prior is not None:
-        if prior[1] == info.sha256:
-            res.status = UNCHANGED
-            return e
         res.status = REJECTED
         res.error = (
             f"{f.name} was delivered before with different content (sha256 {prior[1][:16]}... in load "
