@@ -280,6 +280,15 @@ create table reporting.rpt_expense_claims_worklist (
     expense_type varchar, status varchar, is_open boolean, days_open integer, open_bucket varchar,
     approver_user_id varchar, approver_name varchar, has_control_flag boolean, flags_text varchar,
     sort_order bigint);
+-- R14 and R16 at D, read by rpt_department_summary (the key figures): two invoices near due in
+-- BUF, one in TMF (and one of BUF's that is not, one near due at another date); one flagged claim in SOF
+create table intermediate.int_invoices_near_due as
+    select * from (values ('F-1', date '2025-03-13', 'BUF', true), ('F-2', date '2025-03-13', 'BUF', true),
+                          ('F-3', date '2025-03-13', 'BUF', false), ('F-4', date '2025-03-13', 'TMF', true),
+                          ('F-5', date '2025-02-28', 'BUF', true))
+        as t(invoice_id, as_of_date, department, is_near_due);
+create table intermediate.int_expense_claim_state_as_of as
+    select * from (values ('U-1', 'SOF', true), ('U-2', 'SOF', false)) as t(claim_id, department, has_control_flag);
 create table reporting.rpt_expense_claims_by_department as
     select department, department_name, 0::bigint as open_claims, 0::bigint as open_0_12,
            0::bigint as open_13_21, 0::bigint as open_22_30, 0::bigint as open_31_plus,
@@ -385,6 +394,8 @@ def test_summary_totals_equal_the_marts(report: ReportResult, warehouse: duckdb.
     assert total["Rettidighed marts 2025"] == pytest.approx(13 / 15)
     assert report.key_figures["overdue_amount_dkk"] == pytest.approx(186657.28)
     assert report.key_figures["escalation_candidates"] == ESCALATION
+    # R14 and R16 at D (REPORTING_DDL): three near due (not the one of 02-28); one flagged claim
+    assert (report.key_figures["near_due"], report.key_figures["expense_claims_flagged"]) == (3, 1)
 
 
 def test_front_sheet_has_as_of_date_watermark_and_personal_data_notice(report: ReportResult) -> None:

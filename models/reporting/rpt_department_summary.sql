@@ -4,6 +4,8 @@
 --   the R1-R7 counts at D (department_status; zeros for a department without invoices);
 --   the invoices paid in D's month (month to date), how many on time and the on-time rate
 --     (timely_payment; no rate without payments that month);
+--   the invoices near due at D (R14, int_invoices_near_due) and the expense claims with a control
+--     flag at D (R16, int_expense_claim_state_as_of);
 --   the milestone targets valid for D's month (int_milestone_targets), not those of the latest
 --     closed month: the period close is a separate, month-partitioned build that this model does
 --     not depend on (docs/report.md).
@@ -31,6 +33,24 @@ paid_in_month as (
     from {{ ref('timely_payment') }} as timely_payment
     inner join reporting_date
         on timely_payment.month = reporting_date.month
+),
+
+near_due as (
+    select
+        near_due.department,
+        count(*) filter (where near_due.is_near_due) as near_due
+    from {{ ref('int_invoices_near_due') }} as near_due
+    inner join reporting_date
+        on near_due.as_of_date = reporting_date.as_of_date
+    group by near_due.department
+),
+
+flagged_claims as (
+    select
+        department,
+        count(*) filter (where has_control_flag) as expense_claims_flagged
+    from {{ ref('int_expense_claim_state_as_of') }}
+    group by department
 ),
 
 targets as (
@@ -67,6 +87,8 @@ per_department as (
         coalesce(status.payment_blocked, 0)            as payment_blocked,
         coalesce(status.holder_without_access, 0)      as holder_without_access,
         coalesce(status.escalation_candidates, 0)      as escalation_candidates,
+        coalesce(near_due.near_due, 0)                 as near_due,
+        coalesce(flagged_claims.expense_claims_flagged, 0) as expense_claims_flagged,
         coalesce(paid_in_month.invoices_paid, 0)       as invoices_paid,
         coalesce(paid_in_month.paid_on_time, 0)        as paid_on_time,
         paid_in_month.on_time_rate,
@@ -77,6 +99,10 @@ per_department as (
     cross join reporting_date
     left join status
         on all_departments.department = status.department
+    left join near_due
+        on all_departments.department = near_due.department
+    left join flagged_claims
+        on all_departments.department = flagged_claims.department
     left join paid_in_month
         on all_departments.department = paid_in_month.department
     left join targets
@@ -97,6 +123,8 @@ total as (
         sum(payment_blocked)                                          as payment_blocked,
         sum(holder_without_access)                                    as holder_without_access,
         sum(escalation_candidates)                                    as escalation_candidates,
+        sum(near_due)                                                 as near_due,
+        sum(expense_claims_flagged)                                   as expense_claims_flagged,
         sum(invoices_paid)                                            as invoices_paid,
         sum(paid_on_time)                                             as paid_on_time,
         cast(sum(paid_on_time) as double) / nullif(sum(invoices_paid), 0) as on_time_rate,
