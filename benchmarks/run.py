@@ -100,8 +100,17 @@ def run_phase(name: str, code: str | None = None, argv: list[str] | None = None,
     result = {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mib": round(peak[0] / 2**20, 1)}
     print(f"  {name:<44}{result['seconds']:>9.1f} s  cpu {result['cpu_seconds']:>8.1f} s  "
           f"peak {result['peak_rss_mib']:>8,.0f} MiB", flush=True)
-    result["stdout"] = out
+    result["stdout"], result["stderr"] = out, err  # not kept in the results file (without_output)
     return result
+
+
+def without_output(value):
+    """The results without the steps' captured output."""
+    if isinstance(value, dict):
+        return {k: without_output(v) for k, v in value.items() if k not in ("stdout", "stderr")}
+    if isinstance(value, list):
+        return [without_output(v) for v in value]
+    return value
 
 
 def typed_read_code(drop: Path, db: Path) -> str:
@@ -156,7 +165,8 @@ def materialize(name: str, work: Path, drop: Path, label: str, env: dict | None 
         env={"RETTIDIG_VAR_DIR": str(var), "RETTIDIG_EXPORTS_DIR": str(drop), "DBT_TARGET_PATH": str(target),
              **(env or {})},
     )
-    phase["breakdown"] = breakdown(phase.pop("stdout"), started, phase["seconds"])
+    # the progress lines go to the terminal's stream (stderr), the summary to stdout
+    phase["breakdown"] = breakdown(phase.pop("stdout") + "\n" + phase.pop("stderr"), started, phase["seconds"])
     phase["dbt"] = dbt_breakdown(target)
     return phase
 
@@ -320,7 +330,7 @@ def main() -> int:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     stem = f"{invoices // 1000}k_invoices"
-    (out / f"{stem}.json").write_text(json.dumps(results, indent=2))
+    (out / f"{stem}.json").write_text(json.dumps(without_output(results), indent=2))
     charts(results, out, stem)
     print(f"Results: {out / (stem + '.json')} and the charts {out / stem}_*.png")
     if not args.keep:
