@@ -165,12 +165,12 @@
     {%- endset -%}
     {%- set input_key = input.get('key', key) -%}
     {%- if 'via' in input -%}
-        select {{ key }} from {{ ref(input['via']) }}
+        select distinct {{ key }} from {{ ref(input['via']) }}
         where {{ input['via_key'] }} in (
             select {{ input_key }} from {{ input_relation(input) }} where _load_id > {{ watermark }}
         )
     {%- else -%}
-        select {{ input_key }} as {{ key }} from {{ input_relation(input) }} where _load_id > {{ watermark }}
+        select distinct {{ input_key }} as {{ key }} from {{ input_relation(input) }} where _load_id > {{ watermark }}
     {%- endif -%}
 {%- endmacro %}
 
