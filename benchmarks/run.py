@@ -35,6 +35,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -253,6 +254,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--note", default="", help="a note recorded with the results (e.g. 'shared machine')")
     args = parser.parse_args()
+    # a SIGTERM unwinds like Ctrl-C, so that the DuckLake run's PostgreSQL is stopped (finally)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)

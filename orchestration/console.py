@@ -172,6 +172,8 @@ def materialization_line(event, stamp: str) -> str | None:
         )
     if path == ["serving", "bi_marts"]:
         tables = meta.get("tables") or {}
+        if "snapshot_id" in meta:  # a DuckLake: the views serving.* now read that snapshot
+            return f"{stamp}  publish: {len(tables)} marts as serving.* at snapshot {meta['snapshot_id']}"
         return f"{stamp}  publish: {len(tables)} marts to {meta.get('serving_file')}"
     if path == ["reports", "follow_up_report"]:
         return f"{stamp}  report: written to {meta.get('folder')}"

@@ -2,10 +2,13 @@
 
 from dagster import AssetKey, AssetSelection, define_asset_job
 
+from orchestration.assets.period_close import period_close_models
 from orchestration.assets.raw import RAW_GROUP
 
 PERIOD_CLOSE_KEY = AssetKey(["marts", "period_close"])
-PERIOD_CLOSE_KEYS = (PERIOD_CLOSE_KEY, AssetKey(["marts", "period_close_trend"]))
+# every asset of the month-partitioned period-close dbt definition (PERIOD_CLOSE_SELECT): the marts
+# period_close and period_close_trend, and the report's view reporting.rpt_period_close
+PERIOD_CLOSE_KEYS = tuple(sorted(period_close_models.keys, key=lambda k: k.to_user_string()))
 REPORT_KEY = AssetKey(["reports", "follow_up_report"])
 SERVING_KEY = AssetKey(["serving", "bi_marts"])
 

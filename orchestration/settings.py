@@ -144,9 +144,10 @@ class Settings:
         """DuckDB's resource settings for every connection that writes the warehouse (the loader's,
         the period close's, the publication's and, through the dbt plugin, dbt's): the config of
         `duckdb.connect`. The temp folder is made here, when a connection is about to use it."""
-        config = {"temp_directory": str(self.temp_dir)}
+        config: dict[str, str] = {}
         if self.temp_dir is not None:
             self.temp_dir.mkdir(parents=True, exist_ok=True)
+            config["temp_directory"] = str(self.temp_dir)
         if self.memory_limit:
             config["memory_limit"] = self.memory_limit
         if self.threads:

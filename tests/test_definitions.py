@@ -35,6 +35,32 @@ def test_code_location_defines_the_pipeline():
     assert {s.name for s in defs.sensors} == {"drop_folder_sensor"}
 
 
+def test_report_depends_on_what_it_reads_and_the_period_close_stays_apart():
+    """The report reads the reporting layer, some marts and the period close's view: all of them
+    are its deps. rpt_period_close is built with the period close (its own, month-partitioned dbt
+    definition), never by the unpartitioned build."""
+    from orchestration.definitions import defs
+    from orchestration.jobs import PERIOD_CLOSE_KEYS, REPORT_KEY
+
+    graph = defs.resolve_asset_graph()
+    deps = {k.to_user_string() for k in graph.get(REPORT_KEY).parent_keys}
+    assert {"marts/invoice_status", "marts/supplier_errors", "reporting/rpt_department_summary",
+            "reporting/rpt_aging_by_department", "reporting/rpt_on_time_trend", "reporting/rpt_invoice_lists",
+            "marts/period_close", "marts/period_close_trend", "reporting/rpt_period_close"} <= deps
+    assert {k.to_user_string() for k in PERIOD_CLOSE_KEYS} == {
+        "marts/period_close", "marts/period_close_trend", "reporting/rpt_period_close"}
+    period_close = graph.get(AssetKey(["reporting", "rpt_period_close"]))
+    assert period_close.partitions_def is not None
+    assert AssetKey(["marts", "period_close"]) in period_close.parent_keys
+    for name in ("load_and_build", "follow_up_report"):
+        selected = defs.resolve_job_def(name).asset_layer.selected_asset_keys
+        assert not set(PERIOD_CLOSE_KEYS) & set(selected), name
+    assert set(PERIOD_CLOSE_KEYS) <= set(defs.resolve_job_def("period_close").asset_layer.selected_asset_keys)
+    # the serving file publishes marts only
+    serving = {k.path[0] for k in graph.get(AssetKey(["serving", "bi_marts"])).parent_keys}
+    assert serving == {"marts"}
+
+
 def test_drop_folder_sensor_requests_a_run_when_files_arrive(pipeline_paths):
     from orchestration.sensors import drop_folder_sensor
 

@@ -1,8 +1,10 @@
 """The follow-up report (orchestration.report) on a small hand-made warehouse.
 
 The warehouse has the `marts` tables with exactly the columns of ../shared/contract/MARTS.md, plus
-`staging.stg_kvantum__users` and `reference.departments`; the real dbt reporting views of the v1
-sheets (models/reporting/) are built on top of them with `dbt run`.
+`staging.stg_kvantum__users`, the seeds `reference.departments` and `reference.milestone_targets`
+and `intermediate.int_as_of_dates` (the reporting date D); the real dbt reporting views of the v1
+sheets, the summary, the charts and the period close (models/reporting/) are built on top of them
+with `dbt run`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ import pytest
 from orchestration.report import ReportResult, build_report
 from orchestration.settings import PROJECT_ROOT
 
-# The reporting models that read only marts, users and departments: dbt builds them on the
+# The reporting models that read only marts, users, the seeds and D: dbt builds them on the
 # hand-made marts (the v1.1 ones read intermediate models and stay empty tables below).
-V1_REPORTING_MODELS = "rpt_invoice_lists rpt_escalation_list rpt_supplier_contacts rpt_returns_by_reason"
+REPORTING_MODELS = ("rpt_invoice_lists rpt_escalation_list rpt_supplier_contacts rpt_returns_by_reason "
+                    "int_milestone_targets rpt_department_summary rpt_aging_by_department rpt_on_time_trend")
+# Built with the period close (its own Dagster asset): not there before the first close.
+PERIOD_CLOSE_MODELS = "rpt_period_close"
 
 AS_OF = dt.date(2025, 3, 13)
 
@@ -32,7 +37,12 @@ MARTS_DDL = """
 create schema marts;
 create schema staging;
 create schema reference;
+create schema intermediate;
 create table reference.departments (department varchar, department_name varchar);
+create table reference.milestone_targets (
+    department varchar, valid_from_month date, target_overdue integer, target_lying_13_30 integer);
+create table intermediate.int_as_of_dates (
+    as_of_date date, is_reporting_date boolean, is_month_end boolean, month date, data_watermark date);
 create table staging.stg_kvantum__users (user_id varchar, full_name varchar, is_current boolean);
 create table marts.invoice_status (
     invoice_id varchar, invoice_type varchar, supplier_id varchar, department varchar,
@@ -64,6 +74,8 @@ create table marts.timely_payment (
 create table marts.manual_handling (
     month date, department varchar, po_has_fee_line boolean, invoices_posted bigint,
     touchless bigint, touchless_rate double);
+"""
+PERIOD_CLOSE_DDL = """
 create table marts.period_close (
     month date, department varchar, in_process bigint, lying_13_30 bigint, lying_22_plus bigint,
     overdue bigint, overdue_amount_dkk decimal(18,2), missing_goods_receipt bigint,
@@ -144,6 +156,12 @@ SUPPLIER_ERRORS = [
 ]
 # Period close, September 2024 to February 2025; TMF is over its overdue milestone in February.
 TARGET_OVERDUE = {"ØKF": 15, "BUF": 60, "SUF": 50, "SOF": 40, "TMF": 35, "KFF": 15, "BIF": 20}
+# The seed milestone_targets: TARGET_OVERDUE from September 2024 (valid for the closed months and
+# for D's month, March 2025), looser before; TMF's next row starts in April 2025, after D's month.
+MILESTONE_TARGETS = [
+    row for dept, target in TARGET_OVERDUE.items() for row in (
+        (dept, D(2020, 9, 1), 2 * target, 4 * target), (dept, D(2024, 9, 1), target, 2 * target))
+] + [("TMF", D(2025, 4, 1), 30, 60)]
 
 
 def _closed_overdue(dept: str, i: int) -> int:
@@ -170,6 +188,8 @@ def make_warehouse(path: Path, *, with_period_close: bool = True) -> Path:
             conn.executemany(f"insert into {table} values ({marks})", rows)
 
     insert("reference.departments", DEPARTMENTS)
+    insert("reference.milestone_targets", MILESTONE_TARGETS)
+    insert("intermediate.int_as_of_dates", [(AS_OF, True, False, AS_OF.replace(day=1), AS_OF)])
     insert("staging.stg_kvantum__users", USERS)
     insert("marts.invoice_status", [row[:7] + (AS_OF,) + row[7:] for row in INVOICES])
     # marts.department_status as dbt builds it from the same states (int_department_states)
@@ -198,15 +218,18 @@ def make_warehouse(path: Path, *, with_period_close: bool = True) -> Path:
     insert("marts.manual_handling", [(D(2025, 2, 1), "BUF", True, 10, 4, 0.4)])
     conn.execute(REPORTING_DDL)
     if with_period_close:
+        conn.execute(PERIOD_CLOSE_DDL)
         insert("marts.period_close", PERIOD_CLOSE)
     conn.close()
     dbt = Path(sys.executable).with_name("dbt")
     project = PROJECT_ROOT / "dbt_project"
-    subprocess.run(
-        [str(dbt), "run", "--select", V1_REPORTING_MODELS, "--project-dir", str(project), "--profiles-dir",
+    models = REPORTING_MODELS + (f" {PERIOD_CLOSE_MODELS}" if with_period_close else "")
+    result = subprocess.run(
+        [str(dbt), "run", "--select", *models.split(), "--project-dir", str(project), "--profiles-dir",
          str(project), "--target-path", str(path.parent / f"dbt_target_{path.stem}")],
-        env={**os.environ, "RETTIDIG_WAREHOUSE": str(path)}, check=True, capture_output=True,
+        env={**os.environ, "RETTIDIG_WAREHOUSE": str(path)}, capture_output=True, text=True,
     )
+    assert result.returncode == 0, result.stdout[-3000:]
     return path
 
 
@@ -355,7 +378,11 @@ def test_summary_totals_equal_the_marts(report: ReportResult, warehouse: duckdb.
         assert rows[department]["I behandling"] == invoices
     assert rows["SUF"]["I behandling"] == 0  # every department has a row
     assert rows["TMF"]["Rettidighed marts 2025"] == 1.0
-    assert rows["TMF"]["Milepæl forfaldne (februar 2025)"] == 35
+    # the milestones valid for D's month (March 2025), not TMF's row from April
+    assert rows["TMF"]["Milepæl forfaldne (marts 2025)"] == 35
+    assert rows["TMF"]["Milepæl liggetid 13-30 (marts 2025)"] == 70
+    assert total["Milepæl forfaldne (marts 2025)"] == sum(TARGET_OVERDUE.values())
+    assert total["Rettidighed marts 2025"] == pytest.approx(13 / 15)
     assert report.key_figures["overdue_amount_dkk"] == pytest.approx(186657.28)
     assert report.key_figures["escalation_candidates"] == ESCALATION
 

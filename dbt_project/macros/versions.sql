@@ -21,10 +21,13 @@
     row_number() over (partition by {{ key }} order by {{ latest_first }}) = 1 as is_current
 {%- endmacro %}
 
-{#- The join condition "this version is valid at date_expr" (see version_columns). -#}
-{% macro valid_at(version_alias, date_expr) -%}
-    ({{ version_alias }}.valid_from <= {{ date_expr }}
-     and ({{ version_alias }}.valid_to is null or {{ date_expr }} < {{ version_alias }}.valid_to))
+{#- The join condition "this version is valid at date_expr" (see version_columns). Other
+    intervals of the same kind (from inclusive, to exclusive, NULL = open) name their columns:
+    the milestone targets valid for a month, valid_at('targets', 'month', 'valid_from_month',
+    'valid_until_month'). -#}
+{% macro valid_at(version_alias, date_expr, from_column='valid_from', to_column='valid_to') -%}
+    ({{ version_alias }}.{{ from_column }} <= {{ date_expr }}
+     and ({{ version_alias }}.{{ to_column }} is null or {{ date_expr }} < {{ version_alias }}.{{ to_column }}))
 {%- endmacro %}
 
 {#- The current version of each key of a versions model. With incremental_key, the model is

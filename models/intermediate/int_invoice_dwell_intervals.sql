@@ -11,28 +11,14 @@
 --   MODTAGET and KORRIGERET start no step; BETALT, AFVIST and ANNULLERET end the last.
 -- An interval lasts from the date of the event that starts it to the date of the next event that
 -- starts or ends a step (calendar days; 0 days is an interval too).
-with reporting_date as (
-    select as_of_date from {{ ref('int_as_of_dates') }}
-    where is_reporting_date
-),
-
-paid as (
-    select
-        payments.invoice_id,
-        payments.department,
-        payments.received_date,
-        payments.paid_date,
-        cast(date_trunc('month', payments.paid_date) as date) as paid_month
-    from {{ ref('int_invoice_payments') }} as payments
-    inner join reporting_date
-        on payments.paid_date <= reporting_date.as_of_date
+with paid as (
+    select * from {{ ref('int_invoices_paid_by_reporting_date') }}
 ),
 
 events as (
     select
         events.*,
-        min(events.event_sequence) filter (where events.event_type = 'BETALT')
-            over (partition by events.invoice_id) as first_paid_sequence,
+        paid.first_paid_sequence,
         min(events.event_sequence) filter (where events.event_type = 'BOGFØRT')
             over (partition by events.invoice_id) as first_posted_sequence
     from {{ ref('stg_kvantum__invoice_events') }} as events

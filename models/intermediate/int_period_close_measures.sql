@@ -9,8 +9,9 @@
 --   paid in the month (first BETALT in the month): count, on time, on-time rate, interest and
 --     compensation;
 --   near due (R14, MARTS.md v1.1): invoices near due at the month's last day;
---   the milestone targets valid for the month (the department's seed row with the latest
---     valid_from_month on or before it) and whether each was met (at or below the target).
+--   the milestone targets valid for the month (int_milestone_targets: the department's seed row
+--     with the latest valid_from_month on or before it) and whether each was met (at or below
+--     the target).
 with months as (
     select as_of_date, month, data_watermark
     from {{ ref('int_as_of_dates') }}
@@ -62,13 +63,7 @@ paid as (
 ),
 
 targets as (
-    select
-        department,
-        valid_from_month,
-        lead(valid_from_month) over (partition by department order by valid_from_month) as valid_until_month,
-        target_overdue,
-        target_lying_13_30
-    from {{ ref('milestone_targets') }}
+    select * from {{ ref('int_milestone_targets') }}
 ),
 
 measures as (
@@ -107,8 +102,7 @@ measures as (
         and month_departments.department = paid.department
     left join targets
         on month_departments.department = targets.department
-        and targets.valid_from_month <= month_departments.month
-        and (targets.valid_until_month is null or month_departments.month < targets.valid_until_month)
+        and {{ valid_at('targets', 'month_departments.month', 'valid_from_month', 'valid_until_month') }}
 )
 
 select

@@ -30,8 +30,10 @@ from orchestration.partitions import monthly_partitions
 from orchestration.period_close import months_between, read_close_bounds
 from orchestration.warehouse import Warehouse, record_close
 
-# The period close and its month-over-month trend view are built by the partitioned asset only.
-PERIOD_CLOSE_SELECT = "period_close period_close_trend"
+# The period close, its month-over-month trend view and the report's view of the closed months up
+# to D (reporting.rpt_period_close) are built by the partitioned asset only: they read period_close,
+# which does not exist before the first close.
+PERIOD_CLOSE_SELECT = "period_close period_close_trend rpt_period_close"
 
 
 class PeriodCloseConfig(Config):

@@ -5,6 +5,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.assets.dbt import dbt_models
+from orchestration.assets.period_close import period_close_models
 from orchestration.assets.raw import WAREHOUSE_POOL
 from orchestration.settings import Settings
 
@@ -18,8 +19,10 @@ class ReportConfig(Config):
 @asset(
     key=AssetKey(["reports", "follow_up_report"]),
     group_name="reports",
-    # the marts it reads and the reporting layer (models/reporting/) behind its v1.1 sections
-    deps=[key for key in dbt_models.keys if key.path[0] in ("marts", "reporting")],
+    # the marts it reads (the as-of date, the supplier contact year), the reporting layer
+    # (models/reporting/) behind every section, and the period-close assets (their own,
+    # month-partitioned dbt definition, with the report's view reporting.rpt_period_close)
+    deps=[*(key for key in dbt_models.keys if key.path[0] in ("marts", "reporting")), *period_close_models.keys],
     kinds={"excel", "html"},
     pool=WAREHOUSE_POOL,
     description=(

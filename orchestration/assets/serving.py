@@ -11,7 +11,8 @@ from orchestration.settings import Settings
 from orchestration.warehouse import SERVING_SCHEMA, Warehouse, publish_snapshot
 
 # Published after the marts at the as-of date and after the period close.
-MARTS_KEYS = sorted({*(k for k in dbt_models.keys if k.path[0] == "marts"), *PERIOD_CLOSE_KEYS}, key=lambda k: k.to_user_string())
+MARTS_KEYS = sorted({k for k in (*dbt_models.keys, *PERIOD_CLOSE_KEYS) if k.path[0] == "marts"},
+                    key=lambda k: k.to_user_string())
 
 
 @asset(

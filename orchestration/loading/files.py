@@ -10,6 +10,7 @@ import codecs
 import csv
 import hashlib
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -130,6 +131,11 @@ class FileBytes:
 
 def inspect_bytes(path: Path) -> FileBytes:
     """One streamed pass over the file: sha256, size, UTF-8 validity, CR and NUL bytes."""
+    with open(path, "rb") as fh:
+        return _inspect(iter(lambda: fh.read(CHUNK_BYTES), b""))
+
+
+def _inspect(chunks: Iterable[bytes]) -> FileBytes:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = 0
@@ -137,24 +143,23 @@ def inspect_bytes(path: Path) -> FileBytes:
     has_cr = has_nul = False
     invalid: tuple[int, int, int] | None = None
     first = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK_BYTES):
-            if not first:
-                first = chunk[:3]
-            digest.update(chunk)
-            has_cr = has_cr or b"\r" in chunk
-            has_nul = has_nul or b"\x00" in chunk
-            if invalid is None:
-                pending = decoder.getstate()[0]  # the start of a character split across chunks
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as e:
-                    data = e.object  # pending + chunk
-                    offset = size - len(pending) + e.start
-                    line = newlines + data[: e.start].count(b"\n") + 1
-                    invalid = (offset, line, data[e.start])
-                newlines += chunk.count(b"\n")
-            size += len(chunk)
+    for chunk in chunks:
+        if not first:
+            first = chunk[:3]
+        digest.update(chunk)
+        has_cr = has_cr or b"\r" in chunk
+        has_nul = has_nul or b"\x00" in chunk
+        if invalid is None:
+            pending = decoder.getstate()[0]  # the start of a character split across chunks
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                data = e.object  # pending + chunk
+                offset = size - len(pending) + e.start
+                line = newlines + data[: e.start].count(b"\n") + 1
+                invalid = (offset, line, data[e.start])
+            newlines += chunk.count(b"\n")
+        size += len(chunk)
     if invalid is None:
         pending = decoder.getstate()[0]
         if pending:  # the file ends in the middle of a UTF-8 sequence
@@ -166,6 +171,27 @@ def inspect_bytes(path: Path) -> FileBytes:
     else:
         encoding = ENC_UTF8
     return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid)
+
+
+def inspect_and_copy(path: Path, copy_to: Callable[[], Path]) -> tuple[FileBytes, Path]:
+    """inspect_bytes, and the file DuckDB is to read: `path` itself, or (if it needs one and holds
+    no NUL byte) its copy at `copy_to()` (write_read_copy). A file of at most CHUNK_BYTES is read
+    once for both (most daily extracts: the open and the read are most of their cost)."""
+    with open(path, "rb") as fh:
+        data = fh.read(CHUNK_BYTES + 1)
+    if len(data) > CHUNK_BYTES:
+        info = inspect_bytes(path)
+        if not info.needs_copy or info.has_nul:
+            return info, path
+        return info, write_read_copy(path, info, copy_to())
+    info = _inspect([data] if data else [])
+    if not info.needs_copy or info.has_nul:
+        return info, path
+    target = copy_to()
+    with open(target, "wb") as dst:
+        for chunk in _converted([data], info):
+            dst.write(chunk)
+    return info, target
 
 
 def _c1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -183,25 +209,30 @@ def write_read_copy(path: Path, info: FileBytes, target: Path) -> Path:
 
     Streamed in chunks. Windows-1252 is decoded chunk by chunk (one byte is one character).
     """
-    pending_cr = False
     with open(path, "rb") as src, open(target, "wb") as dst:
-        first = True
-        while chunk := src.read(CHUNK_BYTES):
-            if first:
-                first = False
-                if info.encoding != ENC_CP1252 and chunk.startswith(UTF8_BOM):
-                    chunk = chunk[len(UTF8_BOM):]
-            if info.encoding == ENC_CP1252:
-                chunk = chunk.decode("cp1252", errors="rettidig-cp1252").encode("utf-8")
-            if pending_cr:
-                chunk = b"\r" + chunk
-            pending_cr = chunk.endswith(b"\r")
-            if pending_cr:
-                chunk = chunk[:-1]
-            dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-        if pending_cr:
-            dst.write(b"\n")
+        for chunk in _converted(iter(lambda: src.read(CHUNK_BYTES), b""), info):
+            dst.write(chunk)
     return target
+
+
+def _converted(chunks: Iterable[bytes], info: FileBytes) -> Iterator[bytes]:
+    pending_cr = False
+    first = True
+    for chunk in chunks:
+        if first:
+            first = False
+            if info.encoding != ENC_CP1252 and chunk.startswith(UTF8_BOM):
+                chunk = chunk[len(UTF8_BOM):]
+        if info.encoding == ENC_CP1252:
+            chunk = chunk.decode("cp1252", errors="rettidig-cp1252").encode("utf-8")
+        if pending_cr:
+            chunk = b"\r" + chunk
+        pending_cr = chunk.endswith(b"\r")
+        if pending_cr:
+            chunk = chunk[:-1]
+        yield chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if pending_cr:
+        yield b"\n"
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,10 +41,10 @@ from orchestration.loading.files import (
     DropFolderScan,
     FileBytes,
     IgnoredFile,
+    inspect_and_copy,
     inspect_bytes,
     read_header,
     scan_drop_folder,
-    write_read_copy,
 )
 
 __all__ = [
@@ -102,7 +102,13 @@ _EXPECTED = {
     Kind.QUANTITY: ("number", "a number with a decimal comma, e.g. -1234,50"),
     Kind.INTEGER: ("integer", "a whole number"),
 }
-_TEMP_TABLES = ("_ld_rows", "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q")
+_TEMP_TABLES = (
+    "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta", "_ld_dh", "_ld_ex",
+)
+# A batch: the files of a source read together and loaded in one transaction (consecutive in load
+# order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
+BATCH_MAX_BYTES = 256 * 1024 * 1024
+BATCH_MAX_FILES = 2000
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,6 +223,27 @@ def _in_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
+def _sql_value(v: Any) -> str:
+    """A Python value as an SQL literal. The loader writes values into its SQL rather than bind
+    parameters: binding one makes DuckDB's Python client import numpy and pandas (~0.5 s of CPU
+    once per process, more than DuckDB's whole read of a small drop folder)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return _lit(v)
+    if isinstance(v, datetime):
+        return f"TIMESTAMP '{v.isoformat(sep=' ')}'"
+    if isinstance(v, date):
+        return f"DATE '{v.isoformat()}'"
+    if isinstance(v, list):
+        return "[" + ", ".join(_sql_value(x) for x in v) + "]::VARCHAR[]"
+    raise TypeError(f"no SQL literal for {type(v).__name__}")
+
+
 def _table(source: str) -> str:
     return f"{RAW_SCHEMA}.{_q(source)}"
 
@@ -278,35 +305,41 @@ def _checks(source: Source) -> list[tuple[str, str, str]]:
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create schema `raw`, the six source tables, `raw.load_log` and `raw.quarantine` if missing."""
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
     for source in SOURCES.values():
         cols = [(c.name, c.duckdb_type) for c in source.columns] + list(LINEAGE_COLUMNS)
-        conn.execute(
+        statements.append(
             f"CREATE TABLE IF NOT EXISTS {_table(source.name)} ("
             + ", ".join(f"{_q(n)} {t}" for n, t in cols)
             + ")"
         )
     for name, cols in (("load_log", LOAD_LOG_COLUMNS), ("quarantine", QUARANTINE_COLUMNS)):
-        conn.execute(
+        statements.append(
             f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{name} ("
             + ", ".join(f"{_q(n)} {t}" for n, t in cols)
             + ")"
         )
+    conn.execute(";\n".join(statements))
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
     return conn.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}.load_log").fetchone()[0]
 
 
-def _log(conn: duckdb.DuckDBPyConnection, r: FileLoadResult) -> None:
-    conn.execute(
-        f"INSERT INTO {RAW_SCHEMA}.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?)",
-        [
-            r.load_id, r.file_name, r.source, r.extract_date, r.sha256, r.bytes, r.encoding, r.status,
-            r.rows, r.rows_loaded, r.rows_duplicate, r.rows_quarantined, list(r.warnings), r.error,
-            datetime.now(),
-        ],
-    )
+def _log(conn: duckdb.DuckDBPyConnection, *results: FileLoadResult) -> None:
+    """The load_log rows of `results` (load ids set), in one statement per 500."""
+    now = datetime.now()
+    for i in range(0, len(results), 500):
+        conn.execute(
+            f"INSERT INTO {RAW_SCHEMA}.load_log VALUES "
+            + ", ".join(
+                "(" + ", ".join(_sql_value(v) for v in (
+                    r.load_id, r.file_name, r.source, r.extract_date, r.sha256, r.bytes, r.encoding, r.status,
+                    r.rows, r.rows_loaded, r.rows_duplicate, r.rows_quarantined, list(r.warnings), r.error, now,
+                )) + ")"
+                for r in results[i:i + 500]
+            )
+        )
 
 
 def _log_alone(conn: duckdb.DuckDBPyConnection, r: FileLoadResult) -> FileLoadResult:
@@ -324,11 +357,12 @@ def _log_alone(conn: duckdb.DuckDBPyConnection, r: FileLoadResult) -> FileLoadRe
 
 def record_ignored_files(conn: duckdb.DuckDBPyConnection, scan: DropFolderScan) -> None:
     """Put each ignored file in raw.load_log once (status `ignored`, source NULL)."""
+    if not scan.ignored:
+        return
     ensure_raw_schema(conn)
     for ign in scan.ignored:
         seen = conn.execute(
-            f"SELECT count(*) FROM {RAW_SCHEMA}.load_log WHERE status = ? AND file_name = ?",
-            [IGNORED, ign.name],
+            f"SELECT count(*) FROM {RAW_SCHEMA}.load_log WHERE status = '{IGNORED}' AND file_name = {_lit(ign.name)}"
         ).fetchone()[0]
         if not seen:
             size = ign.path.stat().st_size if ign.path.is_file() else None
@@ -365,9 +399,11 @@ def load_source(
 ) -> SourceLoadResult:
     """Load the files of one source from the drop folder, oldest extract first.
 
-    Each file is loaded in one transaction, or recorded as unchanged or rejected. A rejected file
-    does not raise: the caller decides (see SourceLoadResult.ok / .errors). `work_dir` is where
-    UTF-8/LF copies of files are written when needed (default: the system's temp folder).
+    Each file is loaded, or recorded as unchanged or rejected. The files to load are read and
+    loaded in batches (consecutive files with the same columns), one transaction per batch, with
+    the same result as loading them one after another (docs/loading.md). A rejected file does not
+    raise: the caller decides (see SourceLoadResult.ok / .errors). `work_dir` is where UTF-8/LF
+    copies of files are written when needed (default: the system's temp folder).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -380,9 +416,32 @@ def _load_source(
     ensure_raw_schema(conn)
     record_ignored_files(conn, scan)
     result = SourceLoadResult(source, ignored=scan.warnings)
-    with _insertion_order_kept(conn):
-        for f in scan.files_of(source):
-            result.files.append(_load_file(conn, f, work_dir))
+    files = scan.files_of(source)
+    if not files:
+        return result
+    priors = _current_loads(conn, [f.name for f in files])
+    copies = _Copies(work_dir)
+    try:
+        with _insertion_order_kept(conn):
+            batch: list[_Entry] = []
+            reads = size = 0  # files to read in the batch, their bytes
+            for f in files:
+                e = _prepare(f, priors.get(f.name), copies)
+                if e.columns is not None:
+                    columns = next((b.columns for b in batch if b.columns is not None), None)
+                    full = reads >= BATCH_MAX_FILES or size + (e.res.bytes or 0) > BATCH_MAX_BYTES
+                    if reads and (e.columns != columns or full):
+                        _load_batch(conn, batch)
+                        copies.clear(keep=e.read_path)
+                        batch, reads, size = [], 0, 0
+                    reads += 1
+                    size += e.res.bytes or 0
+                batch.append(e)
+                result.files.append(e.res)
+            if batch:
+                _load_batch(conn, batch)
+    finally:
+        copies.remove()
     return result
 
 
@@ -418,29 +477,70 @@ def remove_file_load(conn: duckdb.DuckDBPyConnection, file_name: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# One file
+# The files of a source, in batches
 
 
-def _current_load(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str] | None:
-    """(load_id, sha256) of the file's load in force, if it was loaded and not removed since."""
-    row = conn.execute(
-        f"""SELECT load_id, sha256, status FROM {RAW_SCHEMA}.load_log
-            WHERE file_name = ? AND status IN ('{LOADED}', '{REMOVED}')
-            ORDER BY load_id DESC LIMIT 1""",
-        [name],
-    ).fetchone()
-    return (row[0], row[1]) if row and row[2] == LOADED else None
+@dataclass
+class _Entry:
+    """A file of the source, in load order: decided before reading (unchanged, or rejected as a
+    whole: `columns` is None), or to be read with `columns` from `read_path`."""
+
+    f: DropFile
+    res: FileLoadResult
+    read_path: Path | None = None
+    columns: tuple[tuple[str, str], ...] | None = None  # the read: (name, type) in file order
+    cols: list[tuple[str, Column | None]] = field(default_factory=list)  # header: contract column or None
 
 
-def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | None) -> FileLoadResult:
-    info = inspect_bytes(f.path)
+class _Copies:
+    """The UTF-8/LF copies DuckDB reads instead of some files (files.needs_copy), in one temp folder."""
+
+    def __init__(self, work_dir: Path | None) -> None:
+        self.work_dir = work_dir
+        self.folder: Path | None = None
+
+    def target(self, f: DropFile) -> Path:
+        """Where the copy of `f` goes."""
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="rettidig-load-", dir=self.work_dir))
+        return self.folder / f.name
+
+    def clear(self, keep: Path | None = None) -> None:
+        """Delete the copies written so far but `keep` (the batch that used them is loaded; `keep`
+        is the copy of the file that starts the next batch)."""
+        if self.folder is not None:
+            for p in self.folder.iterdir():
+                if p != keep:
+                    p.unlink()
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[int, str]]:
+    """(load_id, sha256) of each file's load in force: loaded and not removed since."""
+    rows = conn.execute(
+        f"""SELECT file_name, load_id, sha256, status FROM {RAW_SCHEMA}.load_log
+            WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest({_sql_value(names)}))
+            QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1"""
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows if r[3] == LOADED}
+
+
+def _prepare(f: DropFile, prior: tuple[int, str] | None, copies: _Copies) -> _Entry:
+    """Everything decided per file before reading: bytes, re-delivery, encoding, header."""
+    if prior is None:
+        info, read_path = inspect_and_copy(f.path, lambda: copies.target(f))
+    else:
+        info, read_path = inspect_bytes(f.path), f.path
     res = FileLoadResult(f.name, f.source, f.extract_date, LOADED, encoding=info.encoding,
                          sha256=info.sha256, bytes=info.size)
-    prior = _current_load(conn, f.name)
+    e = _Entry(f, res)
     if prior is not None:
         if prior[1] == info.sha256:
             res.status = UNCHANGED
-            return _log_alone(conn, res)
+            return e
         res.status = REJECTED
         res.error = (
             f"{f.name} was delivered before with different content (sha256 {prior[1][:16]}... in load "
@@ -448,43 +548,69 @@ def _load_file(conn: duckdb.DuckDBPyConnection, f: DropFile, work_dir: Path | No
             f"change as a new extract with a new date, or remove the earlier load "
             f"(see docs/loading.md); nothing from it was loaded"
         )
-        return _log_alone(conn, res)
-
-    tmp = Path(tempfile.mkdtemp(prefix="rettidig-load-", dir=work_dir)) if info.needs_copy else None
+        return e
+    if info.encoding == ENC_CP1252:
+        offset, line, byte = info.invalid_utf8_at or (0, 0, 0)
+        res.warnings.append(
+            f"{f.name} is not valid UTF-8 (byte 0x{byte:02X} at offset {offset}, line {line}); "
+            f"it was read as Windows-1252"
+        )
     try:
-        read_path = f.path
-        if tmp is not None:
-            read_path = write_read_copy(f.path, info, tmp / f.name)
-        if info.encoding == ENC_CP1252:
-            offset, line, byte = info.invalid_utf8_at or (0, 0, 0)
-            res.warnings.append(
-                f"{f.name} is not valid UTF-8 (byte 0x{byte:02X} at offset {offset}, line {line}); "
-                f"it was read as Windows-1252"
-            )
-        try:
-            # Reading and checking happen in temp tables before the transaction: inside one,
-            # DuckDB gives new rows transaction-local rowids, and rowid order is what maps rows
-            # to lines. Nothing persistent changes until the transaction below.
-            prepared = _read_rows(conn, f, info, read_path, res)
-        except _Rejected as e:
-            res.status, res.error = REJECTED, str(e)
-            return _log_alone(conn, res)
+        cols = _header_columns(f, info, read_path, res)
+    except _Rejected as err:
+        res.status, res.error = REJECTED, str(err)
+        return e
+    e.read_path, e.cols = read_path, cols
+    e.columns = tuple(
+        (name if col else f"_unknown_{i + 1}", _read_type(col) if col else "VARCHAR")
+        for i, (name, col) in enumerate(cols)
+    )
+    return e
+
+
+def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
+    """Load a batch in one transaction: the files to read (read together, before it) and the
+    load_log rows of every file of the batch, load ids in load order. A batch that cannot be read
+    together (a file DuckDB cannot read as CSV, a failed internal check) is loaded file by file,
+    so each file gets the rejection it would get alone."""
+    reads = [e for e in batch if e.columns is not None]
+    prepared = None
+    try:
+        if reads:
+            try:
+                # Reading and checking happen in temp tables before the transaction: inside one,
+                # DuckDB gives new rows transaction-local rowids, and rowid order is what maps rows
+                # to lines. Nothing persistent changes until the transaction below.
+                prepared = _read_batch(conn, reads, [i for i, e in enumerate(batch) if e.columns is not None])
+            except _Rejected as err:
+                if len(reads) > 1:
+                    _drop_temp_tables(conn)
+                    for e in batch:
+                        _load_batch(conn, [e])
+                    return
+                reads[0].res.status, reads[0].res.error = REJECTED, str(err)
+                reads[0].columns = None
         conn.execute("BEGIN TRANSACTION")
         try:
-            res.load_id = _next_load_id(conn)
-            _write_rows(conn, f, prepared, res)
-            _log(conn, res)
+            first_id = _next_load_id(conn)
+            for i, e in enumerate(batch):
+                e.res.load_id = first_id + i
+            if prepared is not None:
+                _write_batch(conn, prepared, first_id)
+            _log(conn, *[e.res for e in batch])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return res
     finally:
-        for t in _TEMP_TABLES:
-            conn.execute(f"DROP TABLE IF EXISTS {t}")
-        records.drop_temp_tables(conn)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _drop_temp_tables(conn)
+
+
+def _drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(";\n".join(
+        ["DROP VIEW IF EXISTS _ld_rows"] + [f"DROP TABLE IF EXISTS {t}" for t in _TEMP_TABLES]
+        + records.drop_temp_statements()
+    ))
 
 
 def _header_columns(
@@ -538,47 +664,69 @@ def _header_columns(
 
 @dataclass(frozen=True)
 class _Prepared:
-    recmap: records.RecordMap
+    reads: list[_Entry]  # the files read, in load order: `f` in the temp tables is the index here
+    recmaps: list[records.RecordMap]  # per file
     checks: list[tuple[str, str, str]]
-    n_fields: int  # fields in the file's header
+    n_fields: int  # fields in the files' header
 
 
-def _read_rows(
-    conn: duckdb.DuckDBPyConnection, f: DropFile, info: FileBytes, read_path: Path, res: FileLoadResult
-) -> _Prepared:
-    """Read the file into temp tables: `_ld_rows` (good rows with their lines, `_bad` flagged by
-    the SQL checks) and `_ld_rejrec` (DuckDB's rejected records with reasons)."""
-    source = SOURCES[f.source]
-    cols = _header_columns(f, info, read_path, res)
+def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
+    """Read the files (same columns) together into temp tables: `_ld_rows` (good rows with their
+    file `_f` and line, `_bad` flagged by the SQL checks) and `_ld_rejrec` (DuckDB's rejected
+    records with reasons). Records are keyed by `rec`, numbered over the batch (records.py).
+    `offsets`: each file's place in the batch (its load id is the batch's first + that)."""
+    first = reads[0]
+    source = SOURCES[first.f.source]
+    cols = first.cols
     present = {c.name for _, c in cols if c is not None}
+    paths = [str(e.read_path) for e in reads]
 
-    # 1. DuckDB reads the file, typed; rows it cannot read go to its rejects table.
-    read_cols = []
-    for i, (name, col) in enumerate(cols):
-        read_cols.append((name if col else f"_unknown_{i + 1}", _read_type(col) if col else "VARCHAR"))
-    columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in read_cols) + "}"
-    projection = ", ".join(_q(c.name) for c in source.columns if c.name in present)
+    # 1. DuckDB reads the files, typed; rows it cannot read go to its rejects table. The rows it
+    #    reads are kept cleaned ('' is missing; a column the files lack is NULL), with `_tf`, the
+    #    file's index. (Only scalar expressions here: the table's row order must be the files'
+    #    order, and an `IN` list, say, is a join that need not keep it.)
+    columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in first.columns) + "}"
+    clean = []
+    for col in source.columns:
+        if col.name not in present:
+            clean.append(f"NULL::{_read_type(col)} AS {_q(col.name)}")
+        elif _read_type(col) == "VARCHAR":
+            clean.append(f"NULLIF({_q(col.name)}, '') AS {_q(col.name)}")
+        else:
+            clean.append(_q(col.name))
+    checks = _checks(source)
+    bad_expr = " OR ".join(f"({cond})" for _, cond, _ in checks) or "false"
     conn.execute("DROP TABLE IF EXISTS _ld_rej")
     conn.execute("DROP TABLE IF EXISTS _ld_rejscan")
     try:
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_t AS
-            SELECT {projection} FROM read_csv(
-                ?, columns = {columns_struct}, header = true, auto_detect = false,
+            SELECT file_index::INTEGER AS _tf, {", ".join(clean)} FROM read_csv(
+                {_sql_value(paths)}, columns = {columns_struct}, header = true, auto_detect = false,
                 delim = ';', quote = '"', escape = '"', strict_mode = true,
                 dateformat = {_lit(DATE_FORMAT)}, timestampformat = {_lit(TIMESTAMP_FORMAT)},
                 decimal_separator = ',', store_rejects = true,
                 rejects_table = '_ld_rej', rejects_scan = '_ld_rejscan')
-            """,
-            [str(read_path)],
+            """
         )
-        recmap = records.map_records(conn, read_path)
+        recmaps = records.map_records(conn, [e.read_path for e in reads])
     except duckdb.Error as e:
         raise _Rejected(
-            f"{f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
+            f"{first.f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
             f"Ask for a corrected export (see docs/loading.md)"
         ) from e
+    except records.LineOrderError as e:
+        raise _Rejected(_internal_error(first.f.name, f"the line scan failed: {e}")) from e
+    # Per file: its place in the batch, name, extract date, first line and record.
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ld_fmeta AS SELECT v.*, fl.first_line, fl.first_rec FROM (VALUES "
+        + ", ".join(
+            f"({i}, {off}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})"
+            for i, (e, off) in enumerate(zip(reads, offsets))
+        )
+        + ") AS v(f, off, name, extract_date) JOIN _ld_files fl ON fl.f = v.f"
+    )
 
     # 2. DuckDB's rejected records, one row per record, with a reason in plain words.
     n_fields = len(cols)
@@ -595,38 +743,46 @@ def _read_rows(
         "'malformed quotes: ' || column_name || ' has text after its closing quote or a quote that "
         "is never closed (a quote inside a field is written \"\" and the field is quoted)'"
     )
-    # (The usual case, no rejects, skips the queries: each costs a fixed few ms per file.)
+    # (The usual case, no rejects, skips the queries: each costs a fixed few ms per batch.)
     n_rejected = conn.execute("SELECT count(*) FROM _ld_rej").fetchone()[0]
     if not n_rejected:
-        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_rejrec (rec BIGINT, column_name VARCHAR, reason VARCHAR)")
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _ld_rejrec (rec BIGINT, f INTEGER, column_name VARCHAR, reason VARCHAR)"
+        )
     else:
+        # The rejects name the file by its index in the list read (checked against its path).
+        scanned = conn.execute("SELECT DISTINCT file_id, file_path FROM _ld_rejscan").fetchall()
+        if any(i >= len(paths) or paths[i] != p for i, p in scanned):
+            raise _Rejected(_internal_error(first.f.name, "DuckDB's rejects name files not read"))
+        # DuckDB's `line` is the record's ordinal in its file: rec = the file's first rec + line - 1.
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_rejrec AS
             WITH e AS (
-                SELECT line AS rec, column_idx, column_name, error_type::VARCHAR AS error_type,
-                       error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') AS field_count,
-                       TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found,
-                       CASE error_type::VARCHAR
+                SELECT fl.first_rec + r.line - 1 AS rec, r.file_id::INTEGER AS f, r.column_idx, r.column_name,
+                       r.error_type::VARCHAR AS error_type,
+                       r.error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') AS field_count,
+                       TRY_CAST(regexp_extract(r.error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found,
+                       CASE r.error_type::VARCHAR
                            WHEN 'CAST' THEN {cast_reason}
-                           WHEN 'UNQUOTED VALUE' THEN CASE WHEN {str(recmap.ends_in_quote).lower()}
-                                                            AND line = {recmap.n_records}
+                           WHEN 'UNQUOTED VALUE' THEN CASE WHEN fl.ends_in_quote AND r.line = fl.n_records
                                                            THEN {unterminated} ELSE {malformed} END
                            WHEN 'LINE SIZE OVER MAXIMUM'
                                THEN 'record too long: more than {DUCKDB_MAX_LINE_SIZE} bytes'
-                           ELSE 'unreadable record: ' || error_message
+                           ELSE 'unreadable record: ' || r.error_message
                        END AS reason
                 FROM (SELECT *, regexp_extract(error_message, 'Could not convert string "(.*)" to ''', 1) AS val
-                      FROM _ld_rej)
+                      FROM _ld_rej) r
+                JOIN _ld_files fl ON fl.f = r.file_id
             ), fc AS (
-                SELECT rec, min(column_idx) AS column_idx,
+                SELECT rec, any_value(f) AS f, min(column_idx) AS column_idx,
                        coalesce(min(found) FILTER (WHERE error_type = 'MISSING COLUMNS'), max(found)) AS found
                 FROM e WHERE field_count GROUP BY rec
             ), one AS (
                 -- A record with the wrong number of fields gets that reason only, not the cast errors
                 -- of its shifted fields. The count is ours (records.count_fields): DuckDB's "Found:"
                 -- stops at the first non-empty extra field.
-                SELECT fc.rec, fc.column_idx, NULL::VARCHAR AS column_name,
+                SELECT fc.rec, fc.f, fc.column_idx, NULL::VARCHAR AS column_name,
                        'wrong number of fields: '
                        || CASE WHEN {records.fields_sql('s')} <> {n_fields}
                                THEN {records.fields_sql('s')} ELSE fc.found END
@@ -635,134 +791,104 @@ def _read_rows(
                 JOIN (SELECT rec, fields FROM _ld_recs) s ON s.rec = fc.rec
                 LEFT JOIN _ld_nf nf ON nf.rec = fc.rec
                 UNION ALL
-                SELECT rec, column_idx, column_name, reason FROM e
+                SELECT rec, f, column_idx, column_name, reason FROM e
                 WHERE NOT field_count AND rec NOT IN (SELECT rec FROM e WHERE field_count)
             )
-            SELECT rec,
+            SELECT rec, any_value(f) AS f,
                    CASE WHEN count(*) = 1 THEN any_value(column_name) END AS column_name,
                    string_agg(reason, '; ' ORDER BY column_idx) AS reason
             FROM one GROUP BY rec
             """
         )
 
-    # 3. Map DuckDB's good rows (file order) onto the records it did not reject.
+    # 3. Map DuckDB's good rows (file order, the files in order) onto the records it did not
+    #    reject. A reject must be a non-empty data record of its file ("on the grid").
     bad_recs = conn.execute(
-        """SELECT count(*), count(*) FILTER (WHERE s.rec IS NULL OR s.empty OR s.rec < 2)
-           FROM _ld_rejrec r LEFT JOIN (SELECT rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
+        """SELECT count(*), count(*) FILTER (WHERE s.rec IS NULL OR s.empty OR r.rec <= fl.first_rec
+                                             OR r.rec > fl.last_rec)
+           FROM _ld_rejrec r JOIN _ld_files fl ON fl.f = r.f
+           LEFT JOIN (SELECT rec, empty FROM _ld_recs) s ON s.rec = r.rec"""
     ).fetchone() if n_rejected else (0, 0)
     n_good = conn.execute("SELECT count(*) FROM _ld_t").fetchone()[0]
-    if bad_recs[1] or n_good + bad_recs[0] != recmap.n_data_records:
-        raise _Rejected(
-            f"{f.name}: internal check failed: DuckDB read {n_good} rows and rejected {bad_recs[0]} "
-            f"records, but the file has {recmap.n_data_records} data records on {recmap.n_lines} lines "
-            f"({bad_recs[1]} rejects off the record grid); nothing from it was loaded. Please report "
-            f"this with the file (see docs/loading.md)"
-        )
+    n_data = sum(m.n_data_records for m in recmaps)
+    if bad_recs[1] or n_good + bad_recs[0] != n_data:
+        raise _Rejected(_internal_error(
+            first.f.name,
+            f"DuckDB read {n_good} rows and rejected {bad_recs[0]} records, but the file has {n_data} "
+            f"data records on {sum(m.n_lines for m in recmaps)} lines ({bad_recs[1]} rejects off the record grid)",
+        ))
+    multi_line = any(m.multi_line_records for m in recmaps)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
-        SELECT r.rec AS _rec, r.line AS _line, {records.fields_sql('r')} AS _fields
-        FROM (SELECT rec, line, empty, fields FROM _ld_recs) r
-        LEFT JOIN _ld_nf nf ON nf.rec = r.rec
-        WHERE r.rec >= 2 AND NOT r.empty AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)
+        SELECT r.rec AS _rec, r.f AS _pf, r.line - m.first_line + 1 AS _line,
+               {records.fields_sql('r') if multi_line else 'r.fields'} AS _fields,
+               m.name AS _name, m.extract_date AS _date, m.off AS _off
+        FROM (SELECT rec, f, line, empty, fields FROM _ld_recs) r
+        JOIN _ld_fmeta m ON m.f = r.f
+        {"LEFT JOIN _ld_nf nf ON nf.rec = r.rec" if multi_line else ""}
+        WHERE r.rec > m.first_rec AND NOT r.empty
+              {"AND r.rec NOT IN (SELECT rec FROM _ld_rejrec)" if n_rejected else ""}
         ORDER BY r.rec
         """
     )
 
-    # 4. The good rows with their lines, cleaned ('' is missing), and the SQL checks: a temp table,
-    #    as the steps below read it up to four times, and planning the checks each time costs more
-    #    than keeping the rows (most of a small daily file's load time went to that planning).
-    clean = []
-    for col in source.columns:
-        if col.name not in present:
-            clean.append(f"NULL::{_read_type(col)} AS {_q(col.name)}")
-        elif _read_type(col) == "VARCHAR":
-            clean.append(f"NULLIF(t.{_q(col.name)}, '') AS {_q(col.name)}")
-        else:
-            clean.append(f"t.{_q(col.name)}")
-    checks = _checks(source)
-    bad_expr = " OR ".join(f"({cond})" for _, cond, _ in checks) or "false"
-    # DuckDB accepts extra empty fields at the end of a row: the field count is checked here.
-    # (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
+    # 4. The good rows with their file and line, and whether they are bad: a value check failed, or
+    #    the field count is wrong (DuckDB accepts extra empty fields at the end of a row). A view:
+    #    `_ld_t` and `_ld_pos` paired (a positional scan, both in file order) and checked, for each
+    #    step below; each carries `_rec`, so what they do after the pairing may reorder rows.
+    #    (_fields is NULL only for a record over more than records.RAW_TEXT_MAX_LINES lines.)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _ld_rows AS
+        CREATE OR REPLACE TEMP VIEW _ld_rows AS
         SELECT *, _bad_fields OR coalesce({bad_expr}, false) AS _bad FROM (
-            SELECT *, coalesce(_fields <> {n_fields}, false) AS _bad_fields FROM (
-                SELECT t._rec, t._line, t._fields, {", ".join(clean)}
-                FROM (SELECT * FROM _ld_t POSITIONAL JOIN _ld_pos) AS t
-            )
+            SELECT p._rec, p._pf AS _f, p._line, p._fields, coalesce(p._fields <> {n_fields}, false) AS _bad_fields,
+                   p._name, p._date, p._off, t.*
+            FROM _ld_t t POSITIONAL JOIN _ld_pos p
         )
         """
     )
+    # The row DuckDB read and the record it is paired with must be of the same file.
+    crossed = conn.execute(
+        "SELECT count(*) FROM (SELECT _tf FROM _ld_t) POSITIONAL JOIN (SELECT _pf FROM _ld_pos) WHERE _tf <> _pf"
+    ).fetchone()[0]
+    if crossed:
+        raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
+    return _Prepared(reads, recmaps, checks, n_fields)
 
-    return _Prepared(recmap, checks, n_fields)
+
+def _internal_error(name: str, what: str) -> str:
+    return (
+        f"{name}: internal check failed: {what}; nothing from it was loaded. Please report this with "
+        f"the file (see docs/loading.md)"
+    )
 
 
-def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, res: FileLoadResult) -> None:
-    """Inside the file's transaction: duplicates, quarantine, the raw rows; fills the counts."""
-    source = SOURCES[f.source]
-    checks, recmap, n_fields = prep.checks, prep.recmap, prep.n_fields
-    # 5. Events: an id already loaded, or earlier in this file, is a duplicate or a conflict.
+def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int) -> None:
+    """Inside the batch's transaction: quarantine, duplicates, the raw rows; fills each file's
+    counts. The files' load ids are set (res.load_id = first_id + its offset in the batch)."""
+    reads = prep.reads
+    source = SOURCES[reads[0].f.source]
+    checks, n_fields = prep.checks, prep.n_fields
     finals = [f"{_final_expr(c, 'a.' + _q(c.name))} AS {_q(c.name)}" for c in source.columns]
     col_list = ", ".join(_q(c.name) for c in source.columns)
-    if source.is_event:
-        key = _q(source.key[0])
-        diff = "list_filter([" + ", ".join(
-            f"CASE WHEN a.{_q(c.name)} IS DISTINCT FROM b.{_q(c.name)} THEN {_lit(c.name)} END"
-            for c in source.columns
-        ) + "], x -> x IS NOT NULL)"
-        # Narrow first (ids and lines of the accepted rows), whole rows only for the few candidates.
-        conn.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _ld_dup AS
-            WITH keys AS MATERIALIZED (
-                SELECT _rec, _line, {key} AS id FROM _ld_rows WHERE NOT _bad
-            ), ex AS MATERIALIZED (
-                SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
-                WHERE {key} IN (SELECT id FROM keys)
-                QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
-            ), multi AS MATERIALIZED (
-                SELECT id, min(_line) AS first_line FROM keys GROUP BY id HAVING count(*) > 1
-            ), cand AS MATERIALIZED (
-                SELECT k._rec, k.id, NULL::BIGINT AS first_line FROM keys k WHERE k.id IN (SELECT {key} FROM ex)
-                UNION ALL
-                SELECT k._rec, k.id, m.first_line FROM keys k JOIN multi m ON k.id = m.id AND k._line > m.first_line
-                WHERE k.id NOT IN (SELECT {key} FROM ex)
-            ), crow AS MATERIALIZED (
-                SELECT a._rec, a._line, {", ".join(finals)} FROM _ld_rows a
-                WHERE a._rec IN (SELECT _rec FROM cand) OR a._line IN (SELECT first_line FROM cand)
-            ), cmp AS (
-                SELECT c._rec, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
-                FROM cand c JOIN crow a ON a._rec = c._rec JOIN ex b ON b.{key} = c.id
-                WHERE c.first_line IS NULL
-                UNION ALL
-                SELECT c._rec, c.id, {diff}, {_lit(f.name)}, b._line
-                FROM cand c JOIN crow a ON a._rec = c._rec JOIN crow b ON b._line = c.first_line
-                WHERE c.first_line IS NOT NULL
-            )
-            SELECT _rec AS rec, id, diff, ref_file, ref_line,
-                   CASE WHEN len(diff) = 0 THEN 'duplicate' ELSE 'conflict' END AS kind
-            FROM cmp
-            """
-        )
-    else:
-        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_dup (rec BIGINT, kind VARCHAR)")
 
-    # 6. Quarantine: DuckDB's rejects, rows failing the SQL checks, conflicting duplicate events.
+    # 5. Quarantine: DuckDB's rejects and the rows failing the SQL checks (the only pass over all
+    #    rows that evaluates the checks: later steps leave out the records in _ld_q), then below
+    #    the conflicting duplicate events.
     problems = "list_filter([" + ", ".join(
         f"CASE WHEN {cond} THEN {{'c': {_lit(name)}, 'r': {reason}}} END" for name, cond, reason in checks
     ) + "], x -> x IS NOT NULL)" if checks else "[]"
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_q AS
-        SELECT rec, column_name, reason FROM _ld_rejrec
+        SELECT rec, f, column_name, reason FROM _ld_rejrec
         UNION ALL
-        SELECT _rec,
+        SELECT _rec, _f,
                CASE WHEN len(list_distinct(list_transform(p, x -> x.c))) = 1 THEN p[1].c END,
                array_to_string(list_transform(p, x -> x.r), '; ')
         FROM (
-            SELECT _rec,
+            SELECT _rec, _f,
                    CASE WHEN _bad_fields
                         THEN [{{'c': NULL::VARCHAR,
                                 'r': 'wrong number of fields: ' || _fields || ' instead of {n_fields}'}}]
@@ -771,44 +897,125 @@ def _write_rows(conn: duckdb.DuckDBPyConnection, f: DropFile, prep: _Prepared, r
         )
         """
     )
+    n_bad = conn.execute("SELECT count(*) FROM _ld_q").fetchone()[0]
+    accepted = "WHERE _rec NOT IN (SELECT rec FROM _ld_q)" if n_bad else ""
+
+    # 6. Events: an id already loaded, or earlier in this batch (an earlier file, or earlier in the
+    #    file), is a duplicate or a conflict. The one it is compared with is its first accepted
+    #    occurrence in load order, as if the files were loaded one after another: `rec` numbers the
+    #    records of the batch in load order.
+    n_dup = 0
     if source.is_event:
+        key = _q(source.key[0])
+        diff = "list_filter([" + ", ".join(
+            f"CASE WHEN a.{_q(c.name)} IS DISTINCT FROM b.{_q(c.name)} THEN {_lit(c.name)} END"
+            for c in source.columns
+        ) + "], x -> x IS NOT NULL)"
+        # Narrow first: the hashes of ids that occur more than once in the batch, and of the raw
+        # table only the first row of each id that occurs in the batch (a hash semi-join on the
+        # key). Usually both are empty, and that is all; else the rows with those ids are few.
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_dh AS
+            SELECT h FROM (SELECT hash({key}) AS h FROM _ld_rows {accepted}) GROUP BY h HAVING count(*) > 1
+            """
+        )
+        raw_rows = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {_table(source.name)})").fetchone()[0]
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_ex AS
+            SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
+            WHERE {key} IN (SELECT {key} FROM _ld_rows {accepted}) {"" if raw_rows else "AND false"}
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
+            """
+        )
+        n_cand = conn.execute("SELECT (SELECT count(*) FROM _ld_dh) + (SELECT count(*) FROM _ld_ex)").fetchone()[0]
+    if source.is_event and n_cand:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ld_dup AS
+            WITH keys AS MATERIALIZED (
+                SELECT _rec, {key} AS id FROM _ld_rows
+                WHERE (hash({key}) IN (SELECT h FROM _ld_dh) OR {key} IN (SELECT {key} FROM _ld_ex))
+                      {"AND _rec NOT IN (SELECT rec FROM _ld_q)" if n_bad else ""}
+            ), multi AS MATERIALIZED (
+                SELECT id, min(_rec) AS first_rec FROM keys GROUP BY id HAVING count(*) > 1
+            ), cand AS MATERIALIZED (
+                SELECT k._rec, k.id, NULL::BIGINT AS first_rec FROM keys k WHERE k.id IN (SELECT {key} FROM _ld_ex)
+                UNION ALL
+                SELECT k._rec, k.id, m.first_rec FROM keys k JOIN multi m ON k.id = m.id AND k._rec > m.first_rec
+                WHERE k.id NOT IN (SELECT {key} FROM _ld_ex)
+            ), crow AS MATERIALIZED (
+                SELECT a._rec, a._f, a._line, a._name, {", ".join(finals)} FROM _ld_rows a
+                WHERE a._rec IN (SELECT _rec FROM cand) OR a._rec IN (SELECT first_rec FROM cand)
+            ), cmp AS (
+                SELECT c._rec, a._f, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
+                FROM cand c JOIN crow a ON a._rec = c._rec JOIN _ld_ex b ON b.{key} = c.id
+                WHERE c.first_rec IS NULL
+                UNION ALL
+                SELECT c._rec, a._f, c.id, {diff}, b._name, b._line
+                FROM cand c JOIN crow a ON a._rec = c._rec JOIN crow b ON b._rec = c.first_rec
+                WHERE c.first_rec IS NOT NULL
+            )
+            SELECT _rec AS rec, _f AS f, id, diff, ref_file, ref_line,
+                   CASE WHEN len(diff) = 0 THEN 'duplicate' ELSE 'conflict' END AS kind
+            FROM cmp
+            """
+        )
+        n_dup = conn.execute("SELECT count(*) FROM _ld_dup").fetchone()[0]
+    if not n_dup:
+        conn.execute("CREATE OR REPLACE TEMP TABLE _ld_dup (rec BIGINT, f INTEGER, kind VARCHAR)")
+    else:
         conn.execute(
             f"""
             INSERT INTO _ld_q
-            SELECT rec, NULL,
+            SELECT rec, f, NULL,
                    'conflicting duplicate event: {source.key[0]} ' || {_show('id')} || ' was first delivered in '
                    || ref_file || ', line ' || ref_line || ', with different '
                    || array_to_string(diff, ', ') || '; the first one stays'
             FROM _ld_dup WHERE kind = 'conflict'
             """
         )
-    res.rows_quarantined = conn.execute("SELECT count(*) FROM _ld_q").fetchone()[0]
-    if res.rows_quarantined:
+    quarantined = (
+        dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall()) if n_bad or n_dup else {}
+    )
+    if quarantined:
         conn.execute(
             f"""
             INSERT INTO {RAW_SCHEMA}.quarantine
-            SELECT ?, ?, ?, t.start_line, q.column_name, t.raw_text, q.reason
-            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec
-            ORDER BY t.start_line
-            """,
-            [res.load_id, f.name, f.source],
+            SELECT {first_id} + m.off, m.name, {_lit(source.name)}, t.start_line, q.column_name, t.raw_text, q.reason
+            FROM _ld_q q JOIN ({records.raw_text_sql('_ld_q')}) t ON t.rec = q.rec JOIN _ld_fmeta m ON m.f = t.f
+            ORDER BY q.rec
+            """
         )
 
-    # 7. The accepted rows.
-    inserted = conn.execute(
+    # 7. The accepted rows: all but the quarantined ones and the duplicates.
+    left_out = [t for t, n in (("_ld_q", n_bad), ("_ld_dup", n_dup)) if n]
+    conn.execute(
         f"""
         INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
-        SELECT {", ".join(finals)}, ?, ?, a._line, ?
+        SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
         FROM _ld_rows a
-        WHERE NOT a._bad AND a._rec NOT IN (SELECT rec FROM _ld_dup)
-        """,
-        [f.name, f.extract_date, res.load_id],
-    ).fetchone()[0]
-    res.rows = recmap.n_data_records
-    res.rows_duplicate = conn.execute("SELECT count(*) FROM _ld_dup WHERE kind = 'duplicate'").fetchone()[0]
-    res.rows_loaded = res.rows - res.rows_quarantined
-    if inserted != res.rows_loaded - res.rows_duplicate:
-        raise RuntimeError(
-            f"{f.name}: reconciliation failed: {res.rows} rows = {res.rows_loaded} loaded "
-            f"({res.rows_duplicate} duplicates) + {res.rows_quarantined} quarantined, but {inserted} inserted"
-        )
+        {"WHERE " + " AND ".join(f"a._rec NOT IN (SELECT rec FROM {t})" for t in left_out) if left_out else ""}
+        """
+    )
+    duplicates = dict(
+        conn.execute("SELECT f, count(*) FROM _ld_dup WHERE kind = 'duplicate' GROUP BY f").fetchall() if n_dup else []
+    )
+    ids = [e.res.load_id for e in reads]
+    inserted = dict(conn.execute(
+        f"SELECT _load_id, count(*) FROM {_table(source.name)} WHERE _load_id BETWEEN {min(ids)} AND {max(ids)} "
+        "GROUP BY _load_id"
+    ).fetchall())
+    for i, (e, recmap) in enumerate(zip(reads, prep.recmaps)):
+        res = e.res
+        res.rows = recmap.n_data_records
+        res.rows_quarantined = quarantined.get(i, 0)
+        res.rows_duplicate = duplicates.get(i, 0)
+        res.rows_loaded = res.rows - res.rows_quarantined
+        n = inserted.get(res.load_id, 0)
+        if n != res.rows_loaded - res.rows_duplicate:
+            raise RuntimeError(
+                f"{e.f.name}: reconciliation failed: {res.rows} rows = {res.rows_loaded} loaded "
+                f"({res.rows_duplicate} duplicates) + {res.rows_quarantined} quarantined, but {n} inserted"
+            )

@@ -117,7 +117,8 @@ def aging_distribution(data: ReportData) -> str | None:
 
 def on_time_trend(data: ReportData) -> str | None:
     """Lines: share of invoices paid on time per month of payment, per department and in total."""
-    records = data.timely_payment.records()
+    records = [r for r in data.on_time_trend.records() if not r["is_total"]]
+    totals = {r["month"]: r["on_time_rate"] for r in data.on_time_trend.records() if r["is_total"]}
     if not records:
         return None
     months = sorted({r["month"] for r in records})
@@ -131,12 +132,9 @@ def on_time_trend(data: ReportData) -> str | None:
             rates = {r["month"]: r["on_time_rate"] for r in records if r["department"] == department}
             ax.plot(x, [rates.get(m, float("nan")) for m in months], marker="o", markersize=3,
                     linewidth=1, color=palette(index % 10), label=department)
-        paid = defaultdict(int)
-        on_time = defaultdict(int)
-        for r in records:
-            paid[r["month"]] += r["invoices_paid"]
-            on_time[r["month"]] += r["paid_on_time"]
-        ax.plot(x, [on_time[m] / paid[m] if paid[m] else float("nan") for m in months],
+        # the total per month (total on time / total paid) is computed in rpt_on_time_trend
+        total_rates = [totals.get(m) for m in months]
+        ax.plot(x, [float("nan") if r is None else r for r in total_rates],
                 color="black", linewidth=2.5, marker="o", markersize=4, label="I alt")
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

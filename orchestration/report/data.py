@@ -1,10 +1,18 @@
 """Reading what the follow-up report shows.
 
-The lists and the v1.1 sections come from the dbt `reporting` layer (models/reporting/: invoice
-lists, escalation list and worklist, supplier contacts, returns by reason, where the days went, the
-process map, expense claims), where their numbers and names are computed and tested; this module
-only reads them in their order. The summary by department, the period-close figures, aging and the
-on-time trend still read `marts.*` directly here (filter, sort and add up; no rule of their own).
+Every section comes from the dbt `reporting` layer (models/reporting/, schema `reporting`), where
+its numbers and names are computed and tested: the summary by department with its total row
+(rpt_department_summary), the invoice lists, escalation list and worklist, supplier contacts,
+returns by reason, aging (rpt_aging_by_department), the on-time trend with its monthly totals
+(rpt_on_time_trend), the period close (rpt_period_close), where the days went, the process map and
+the expense claims. This module only reads each model in its order (`sort_order` where the model
+has one); it joins, sums and filters nothing itself, beyond picking one list's rows of
+rpt_invoice_lists and the latest close's rows of rpt_period_close. Besides, it reads the as-of
+date and data watermark from marts.invoice_status and the supplier contact list's year from
+marts.supplier_errors.
+
+rpt_period_close is built with the period close (its own, month-partitioned dbt assets), so it
+does not exist before the first close: the report then reads an empty table with its columns.
 """
 
 from __future__ import annotations
@@ -55,7 +63,7 @@ class ReportData:
     period_close: Table
     latest_close: dict[str, Any] | None
     aging: Table
-    timely_payment: Table
+    on_time_trend: Table  # per month and department, with a total row 'I alt' per month
     returns_by_reason: Table
     # v1.1 sections, read from the dbt `reporting` layer (models/reporting/)
     escalation_worklist: Table
@@ -75,13 +83,6 @@ def _query(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | N
     result = conn.execute(sql, params or {})
     return Table(tuple(d[0] for d in result.description), result.fetchall())
 
-
-_DEPARTMENTS = """
-    departments as (
-        select department, any_value(department_name) as department_name
-        from reference.departments
-        group by department
-    )"""
 
 def resolve_as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None) -> dt.date:
     """The date the marts are computed as of; `as_of`, when given, must be that date."""
@@ -122,94 +123,34 @@ def data_watermark(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date:
     return as_of
 
 
-def _period_close_relation(conn: duckdb.DuckDBPyConnection) -> str:
-    """marts.period_close, or an empty stand-in before the first month is closed (the period-close
-    asset creates the table on its first run, the marts build does not)."""
-    exists = conn.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'period_close' "
-        "and database_name = current_database()"
-    ).fetchone()[0]
-    if exists:
-        return "marts.period_close"
-    conn.execute(
-        "create or replace temp table no_period_close (month date, department varchar, overdue bigint, "
-        "target_overdue integer, met_overdue_target boolean, lying_13_30 bigint, target_lying_13_30 integer, "
-        "met_lying_13_30_target boolean)"
-    )
-    return "temp.no_period_close"
+# The columns of reporting.rpt_period_close, for the empty table before the first close.
+PERIOD_CLOSE_COLUMNS = (
+    "month", "department", "department_name", "overdue", "target_overdue", "met_overdue_target",
+    "lying_13_30", "target_lying_13_30", "met_lying_13_30_target", "is_latest_close", "sort_order",
+)
+
+
+def _reporting_model_exists(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return conn.execute(
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = 'reporting' and table_name = $name",
+        {"name": name},
+    ).fetchone()[0] > 0
+
+
+def _reporting_model(conn: duckdb.DuckDBPyConnection, name: str) -> Table:
+    """All of reporting.<name> in the report's order."""
+    return _query(conn, f"select * from reporting.{name} order by sort_order")
 
 
 def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> ReportData:
     as_of = resolve_as_of(conn, as_of)
-    p = {"as_of": as_of}
-    period_close_relation = _period_close_relation(conn)
-
-    latest_close_month = conn.execute(
-        f"select max(month) from {period_close_relation} where last_day(month) <= $as_of", p
-    ).fetchone()[0]
     supplier_year = conn.execute(
-        "select max(year) from marts.supplier_errors where year <= year($as_of)", p
+        "select max(year) from marts.supplier_errors where year <= year($as_of)", {"as_of": as_of}
     ).fetchone()[0]
 
-    summary = _query(conn, f"""
-        with {_DEPARTMENTS},
-        status as (
-            -- the counts per department are made once, in dbt (marts.department_status)
-            select department, in_process, lying_13_30, lying_22_plus, overdue, overdue_amount_dkk,
-                   missing_goods_receipt, payment_blocked, holder_without_access, escalation_candidates
-            from marts.department_status
-            where as_of_date = $as_of
-        ),
-        paid as (
-            select department, invoices_paid, paid_on_time, on_time_rate
-            from marts.timely_payment
-            where month = date_trunc('month', $as_of)::date
-        ),
-        targets as (
-            select department, target_overdue, target_lying_13_30
-            from {period_close_relation}
-            where month = $close_month
-        ),
-        per_department as (
-            select
-                coalesce(d.department, s.department) as department,
-                d.department_name,
-                coalesce(s.in_process, 0) as in_process,
-                coalesce(s.lying_13_30, 0) as lying_13_30,
-                coalesce(s.lying_22_plus, 0) as lying_22_plus,
-                coalesce(s.overdue, 0) as overdue,
-                coalesce(s.overdue_amount_dkk, 0) as overdue_amount_dkk,
-                coalesce(s.missing_goods_receipt, 0) as missing_goods_receipt,
-                coalesce(s.payment_blocked, 0) as payment_blocked,
-                coalesce(s.holder_without_access, 0) as holder_without_access,
-                coalesce(s.escalation_candidates, 0) as escalation_candidates,
-                coalesce(p.invoices_paid, 0) as invoices_paid,
-                coalesce(p.paid_on_time, 0) as paid_on_time,
-                p.on_time_rate,
-                t.target_overdue,
-                t.target_lying_13_30,
-                0 as sort_group
-            from departments d
-            full join status s on s.department = d.department
-            left join paid p on p.department = coalesce(d.department, s.department)
-            left join targets t on t.department = coalesce(d.department, s.department)
-        )
-        select * exclude (sort_group) from (
-            select * from per_department
-            union all
-            select
-                'I alt', null,
-                sum(in_process), sum(lying_13_30), sum(lying_22_plus), sum(overdue),
-                sum(overdue_amount_dkk), sum(missing_goods_receipt), sum(payment_blocked),
-                sum(holder_without_access), sum(escalation_candidates),
-                sum(invoices_paid), sum(paid_on_time),
-                sum(paid_on_time) / nullif(sum(invoices_paid), 0),
-                sum(target_overdue), sum(target_lying_13_30),
-                1
-            from per_department
-        )
-        order by sort_group, department
-    """, {**p, "close_month": latest_close_month})
+    # the summary by department and its total row 'I alt' (the last row)
+    summary = _reporting_model(conn, "rpt_department_summary")
 
     # the lists come from the reporting layer (models/reporting/), in their order
     def invoice_list(name: str) -> Table:
@@ -225,47 +166,34 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
     supplier_contacts = _query(
         conn, "select * exclude (sort_order) from reporting.rpt_supplier_contacts order by sort_order")
 
-    period_close = _query(conn, f"""
-        select month, department, overdue, target_overdue, met_overdue_target,
-               lying_13_30, target_lying_13_30, met_lying_13_30_target
-        from {period_close_relation}
-        where last_day(month) <= $as_of
-        order by month, department
-    """, p)
-    latest = [r for r in period_close.records() if r["month"] == latest_close_month]
+    # the closed months up to D; before the first close the model is not there yet
+    if _reporting_model_exists(conn, "rpt_period_close"):
+        period_close = _reporting_model(conn, "rpt_period_close")
+    else:
+        period_close = Table(PERIOD_CLOSE_COLUMNS)
+    latest = [r for r in period_close.records() if r["is_latest_close"]]
     latest_close = None
     if latest:
         latest_close = {
-            "month": latest_close_month,
+            "month": latest[0]["month"],
             "over_overdue_target": [r["department"] for r in latest if r["met_overdue_target"] is False],
             "over_lying_13_30_target": [r["department"] for r in latest if r["met_lying_13_30_target"] is False],
         }
 
-    aging = _query(conn, """
-        select department, lying_bucket, invoices, amount_dkk, overdue_invoices
-        from marts.aging_by_department
-        where as_of_date = $as_of
-        order by department, lying_bucket
-    """, p)
-
-    timely_payment = _query(conn, """
-        select month, department, invoices_paid, paid_on_time, on_time_rate
-        from marts.timely_payment
-        where month <= $as_of
-        order by month, department
-    """, p)
+    aging = _reporting_model(conn, "rpt_aging_by_department")
+    on_time_trend = _reporting_model(conn, "rpt_on_time_trend")
 
     returns_by_reason = _query(
         conn, "select * from reporting.rpt_returns_by_reason order by returns desc, reason_code")
 
     # v1.1: every number of these sections is a reporting model; here they are only read
-    escalation_worklist = _query(conn, "select * from reporting.rpt_escalation_worklist order by sort_order")
+    escalation_worklist = _reporting_model(conn, "rpt_escalation_worklist")
     dwell_by_department_step = _query(
         conn, "select * from reporting.rpt_dwell_by_department_step order by department, step")
     process_variants = _query(conn, "select * from reporting.rpt_process_variants_top order by variant_rank")
     process_map_edges = _query(
         conn, "select * from reporting.rpt_process_map_edges order by transitions desc, from_event, to_event")
-    expense_claims_worklist = _query(conn, "select * from reporting.rpt_expense_claims_worklist order by sort_order")
+    expense_claims_worklist = _reporting_model(conn, "rpt_expense_claims_worklist")
     expense_claims_by_department = _query(
         conn, "select * from reporting.rpt_expense_claims_by_department order by department")
 
@@ -283,7 +211,7 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, as_of: dt.date | None = No
         period_close=period_close,
         latest_close=latest_close,
         aging=aging,
-        timely_payment=timely_payment,
+        on_time_trend=on_time_trend,
         returns_by_reason=returns_by_reason,
         escalation_worklist=escalation_worklist,
         dwell_by_department_step=dwell_by_department_step,

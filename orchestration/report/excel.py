@@ -42,8 +42,6 @@ class SheetSpec:
 
 def sheet_specs(data: ReportData) -> list[SheetSpec]:
     paid_month = L.month_name(data.as_of.replace(day=1))
-    close = data.latest_close
-    close_month = f" ({L.month_name(close['month'])})" if close else ""
     return [
         SheetSpec(
             "Oversigt",
@@ -58,8 +56,9 @@ def sheet_specs(data: ReportData) -> list[SheetSpec]:
                 "invoices_paid": f"Betalt i {paid_month}",
                 "paid_on_time": "Heraf rettidigt",
                 "on_time_rate": f"Rettidighed {paid_month}",
-                "target_overdue": f"Milepæl forfaldne{close_month}",
-                "target_lying_13_30": f"Milepæl liggetid 13-30{close_month}",
+                # the milestones valid for D's month (rpt_department_summary)
+                "target_overdue": f"Milepæl forfaldne ({paid_month})",
+                "target_lying_13_30": f"Milepæl liggetid 13-30 ({paid_month})",
             },
             total_row=True,
         ),

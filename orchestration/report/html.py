@@ -132,7 +132,7 @@ def render_html(data: ReportData, figures: list[KeyFigure], workbook_name: str) 
 
 def _focus_areas(data: ReportData) -> str:
     """Recommended controlling focus areas (initiative 7), by filtering the marts' numbers."""
-    departments = [r for r in data.summary.records() if r["department"] != "I alt"]
+    departments = [r for r in data.summary.records() if not r["is_total"]]
     items = []
     close = data.latest_close
     if close:
@@ -158,7 +158,7 @@ def _focus_areas(data: ReportData) -> str:
     ):
         top = sorted((d for d in departments if d[key]), key=lambda d: (-d[key], d["department"]))
         if top:
-            total = sum(d[key] for d in top)
+            total = data.totals[key]  # the total row of rpt_department_summary
             most = ", ".join(f"{escape(d['department'])} ({L.fmt_int(d[key])})" for d in top[:3])
             items.append(f"{text}: <strong>{L.fmt_int(total)}</strong>; flest i {most}. Se arket »{sheet}«.")
     if len(data.supplier_contacts):
@@ -174,7 +174,7 @@ def _summary_table(data: ReportData) -> str:
     head = "".join(f"<th>{escape(spec.headers.get(c, L.header(c)))}</th>" for c in columns)
     rows = []
     for record in data.summary.records():
-        total = record["department"] == "I alt"
+        total = record["is_total"]
         cells = []
         for c in columns:
             over = (c == "overdue" and record["target_overdue"] is not None
@@ -186,7 +186,7 @@ def _summary_table(data: ReportData) -> str:
         rows.append(f"<tr{css}{name}>{''.join(cells)}</tr>")
     return ("<section><h2>Oversigt pr. forvaltning</h2>"
             f'<p class="note">Status pr. {L.fmt_date(data.as_of)}. Rettidighed gælder fakturaer betalt i '
-            "indeværende måned; milepælen er den, der gjaldt ved seneste periodeluk. Røde tal er over milepælen.</p>"
+            "indeværende måned; milepælen er den, der gælder for indeværende måned. Røde tal er over milepælen.</p>"
             f'<div class="scroll"><table id="summary"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
