@@ -7,8 +7,9 @@ extracts, a newer day before an older one, then the older one late together with
 loaded file (unchanged) and a change to old invoices (a new version of a January invoice and a new
 event of another, in an extract dated in February that arrives in March); then the forced re-close
 of February and a full refresh. The reporting date D starts on February's last day (a month end,
-February closable) and crosses into March with the first daily extract. After each run every table
-in schema `marts` equals, cell by cell (EXCEPT ALL both ways, row counts equal), a full rebuild from
+February closable) and crosses into March with the first daily extract. After the first daily run,
+after the late extract (which follows two runs not compared on their own) and after the re-close,
+every table in schema `marts` equals, cell by cell (EXCEPT ALL both ways, row counts equal), a full rebuild from
 the same files into a fresh warehouse.
 
 The period close (R13) keeps a closed month as reported, whatever arrives later; it is built only by
@@ -206,13 +207,13 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path, generated):
 
     # 0. the history: January and February in monthly extracts; D = 2024-02-29 (a month end)
     deliver(*extract_files(generated, "20240201"), *extract_files(generated, "20240301"))
+    # (a first build is a full build: nothing to compare yet)
     rettidig(warehouse_root, "materialize")
     rettidig(warehouse_root, "close", "--all")
-    check("history", ["2024-01", "2024-02"], [["--all"]])
     closed = period_close(warehouse)
     assert {row[0] for row in closed} == {dt.date(2024, 1, 1), dt.date(2024, 2, 1)}
 
-    def daily(step: str, *files: Path) -> str:
+    def daily(step: str, *files: Path, compare: bool = True) -> str:
         deliver(*files)
         log = dbt_log(rettidig(warehouse_root, "materialize"))
         assert "recomputing every key" not in log, step
@@ -223,16 +224,18 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path, generated):
         with duckdb.connect(str(warehouse), read_only=True) as conn:
             [(invoices,)] = conn.execute("select count(distinct invoice_id) from staging.stg_kvantum__invoice_events").fetchall()
         assert recomputed < invoices / 2, (step, recomputed, invoices)
-        check(step, [])
+        if compare:
+            check(step, [])
         assert period_close(warehouse) == closed, f"{step}: a closed month changed"
         return log
 
     # 1. the first day of March (Friday's events): D crosses into a new month
     daily("2024-03-02 on top", *extract_files(generated, "20240302"))
-    # 2. the weekend's two extracts in one run
-    daily("the weekend", *extract_files(generated, "20240303"), *extract_files(generated, "20240304"))
-    # 3. Tuesday's extract before Monday's
-    daily("2024-03-06 before 2024-03-05", *extract_files(generated, "20240306"))
+    # 2. the weekend's two extracts in one run; 3. Tuesday's extract before Monday's. Compared with
+    #    a full rebuild after step 4, which sees every change since step 1 (a full rebuild costs
+    #    a minute; one per step would double the test's time)
+    daily("the weekend", *extract_files(generated, "20240303"), *extract_files(generated, "20240304"), compare=False)
+    daily("2024-03-06 before 2024-03-05", *extract_files(generated, "20240306"), compare=False)
     # 4. Monday's extract late; a loaded file delivered again, same bytes; old invoices changed: a new
     #    version and a new event (before later ones: renumbered), in an extract dated in February
     changed, due, cancelled = old_invoice_changes(warehouse, generated, changes)
