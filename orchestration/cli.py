@@ -199,9 +199,13 @@ def wait_for_live_runs(instance, no_wait: bool, poll_seconds: float = 2.0) -> No
             print(line, file=sys.stderr)
 
 
-def run_load_and_build(settings: Settings, as_of: str | None = None, options: argparse.Namespace | None = None):
-    """Materialize the `load_and_build` job: load the drop folder, build and publish the marts."""
-    run_config = {"ops": {"dbt_models": {"config": {"as_of_date": as_of}}}} if as_of else {}
+def run_load_and_build(settings: Settings, as_of: str | None = None, options: argparse.Namespace | None = None,
+                       full_refresh: bool = False):
+    """Materialize the `load_and_build` job: load the drop folder, build and publish the marts. With
+    full_refresh, the incremental models are rebuilt from scratch (docs/architecture.md,
+    "Incremental models")."""
+    config = {**({"as_of_date": as_of} if as_of else {}), **({"full_refresh": True} if full_refresh else {})}
+    run_config = {"ops": {"dbt_models": {"config": config}}} if config else {}
     return run_job("load_and_build", run_config, settings=settings, options=options)
 
 
@@ -319,7 +323,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
             f"the drop folder {settings.exports_dir} does not exist. Give --exports DIR (or set "
             "RETTIDIG_EXPORTS_DIR), or make sample data with `rettidig generate --out DIR`."
         )
-    result = run_load_and_build(settings, args.as_of, options=args)
+    result = run_load_and_build(settings, args.as_of, options=args, full_refresh=args.full_refresh)
     print_load_summary(settings)
     from orchestration.warehouse import SERVING_SCHEMA, Warehouse
 
@@ -570,6 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_locations(p)
     add_run_options(p)
     p.add_argument("--as-of", help="compute the marts as of this date (YYYY-MM-DD); default the data watermark")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild the incremental models from all raw rows (dbt --full-refresh), e.g. after a "
+                        "change to a dbt macro they use (docs/architecture.md, Incremental models)")
     p.set_defaults(func=cmd_materialize)
 
     p = sub.add_parser("demo", help="generate a sample drop folder under var/ (once) and materialize everything")

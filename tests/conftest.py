@@ -19,7 +19,8 @@ EXAMPLES = SHARED / "contract" / "examples"
 # not seconds. `make test-quick` (pytest -m "not slow") leaves them out for the inner loop;
 # `make test` (the CI gate) runs everything. A new test of that kind: `@pytest.mark.slow`.
 SLOW_MODULES = {"test_pipeline_e2e", "test_ui", "test_cli_messy_drop", "test_rules_r14_r16_e2e", "test_einvoices_pipeline",
-                "test_kill_and_rerun", "test_einvoices_e2e"}
+                "test_kill_and_rerun", "test_einvoices_e2e", "test_incremental",
+                "test_ducklake"}
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -30,9 +30,11 @@
      and ({{ version_alias }}.{{ to_column }} is null or {{ date_expr }} < {{ version_alias }}.{{ to_column }}))
 {%- endmacro %}
 
-{#- The current version of each key of a versions model. -#}
-{% macro current_version(versions_relation) -%}
+{#- The current version of each key of a versions model. With incremental_key, the model is
+    incremental by that key (macros/incremental.sql), and so is the versions model. -#}
+{% macro current_version(versions_relation, incremental_key=none) -%}
 select *
 from {{ versions_relation }}
 where is_current
+{%- if incremental_key %} and {{ changed_keys_only(incremental_key) }}{% endif %}
 {%- endmacro %}

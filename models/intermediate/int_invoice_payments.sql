@@ -9,13 +9,24 @@
 --                     of its own half-year; summed, then rounded to 2 decimals (half up)
 --   compensation    = var late_payment_compensation_dkk when late and the supplier version valid
 --                     at Modtagetdato has a CVR, else 0
+-- Incremental by invoice (macros/incremental.sql): a run recomputes the invoices with a new
+-- version or new events, and those of suppliers with a new version. A change to the bank-holiday
+-- or interest-rate seeds or to the two vars resets it (the fingerprint).
+{{ incremental_by_key('invoice_id', [
+    {'ref': 'stg_kvantum__invoices'},
+    {'ref': 'int_invoice_event_dates'},
+    {'ref': 'stg_kvantum__supplier_versions', 'key': 'supplier_id',
+     'via': 'stg_kvantum__invoices', 'via_key': 'supplier_id'},
+], fingerprint_vars=['due_date_rolls_to_next_bank_day', 'late_payment_compensation_dkk']) }}
 with invoices as (
     select * from {{ ref('stg_kvantum__invoices') }}
     where invoice_type = 'FAKTURA'
+        and {{ changed_keys_only('invoice_id') }}
 ),
 
 event_dates as (
     select * from {{ ref('int_invoice_event_dates') }}
+    where {{ changed_keys_only('invoice_id') }}
 ),
 
 bank_days as (
@@ -46,6 +57,7 @@ paid as (
         invoices.received_date,
         invoices.due_date,
         invoices.amount_dkk,
+        greatest(invoices._load_id, event_dates._load_id) as input_load_id,
         event_dates.first_paid_date as paid_date,
         {% if var('due_date_rolls_to_next_bank_day') | string | lower in ['true', '1', 'yes'] -%}
         -- a due date outside the bank calendar's years is not moved
@@ -94,7 +106,8 @@ late_day_interest as (
 supplier_at_receipt as (
     select
         classified.invoice_id,
-        supplier_versions.cvr is not null and trim(supplier_versions.cvr) <> '' as supplier_has_cvr
+        supplier_versions.cvr is not null and trim(supplier_versions.cvr) <> '' as supplier_has_cvr,
+        supplier_versions._load_id as supplier_load_id
     from classified
     inner join supplier_versions
         on classified.supplier_id = supplier_versions.supplier_id
@@ -126,7 +139,8 @@ select
             when supplier_at_receipt.supplier_has_cvr then {{ var('late_payment_compensation_dkk') }}
             else 0
         end as decimal(18, 2)
-    ) as compensation_dkk
+    ) as compensation_dkk,
+    {{ incremental_load_id('greatest(classified.input_load_id, supplier_at_receipt.supplier_load_id)') }}
 from classified
 left join late_day_interest
     on classified.invoice_id = late_day_interest.invoice_id

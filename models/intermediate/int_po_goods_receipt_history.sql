@@ -4,19 +4,25 @@
 -- received (net 0). Receipts are joined to the PO lines in their current version; receipts on
 -- fee lines, and receipts whose PO line is not (yet) in the exports, do not count. Negative
 -- receipts (goods sent back) reduce the net quantity.
+-- Incremental by purchase order (macros/incremental.sql): a run recomputes the POs with new
+-- receipts or new line versions.
+{{ incremental_by_key('po_number', [{'ref': 'stg_kvantum__goods_receipts'}, {'ref': 'stg_kvantum__po_lines'}]) }}
 with receipts as (
     select * from {{ ref('stg_kvantum__goods_receipts') }}
+    where {{ changed_keys_only('po_number') }}
 ),
 
 po_lines as (
     select * from {{ ref('stg_kvantum__po_lines') }}
+    where {{ changed_keys_only('po_number') }}
 ),
 
 net_per_day as (
     select
         receipts.po_number,
         receipts.received_date,
-        sum(receipts.quantity) as quantity_that_day
+        sum(receipts.quantity) as quantity_that_day,
+        max(greatest(receipts._load_id, po_lines._load_id)) as input_load_id
     from receipts
     inner join po_lines
         on receipts.po_number = po_lines.po_number
@@ -32,5 +38,6 @@ select
     quantity_that_day,
     sum(quantity_that_day) over (
         partition by po_number order by received_date rows between unbounded preceding and current row
-    ) as net_received_quantity
+    ) as net_received_quantity,
+    {{ incremental_load_id('input_load_id') }}
 from net_per_day

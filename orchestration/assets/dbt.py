@@ -31,7 +31,14 @@ class DbtBuildConfig(Config):
             "data watermark (the latest event date in the exports). Never the wall clock."
         ),
     )
-    full_refresh: bool = Field(default=False, description="Rebuild incremental models from scratch.")
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild the incremental models from all raw rows (dbt --full-refresh). Not needed after an undone "
+            "file load or a change to their SQL, vars or seeds (they reset themselves); needed after a change to "
+            "a dbt macro they use. The period close keeps its snapshots either way."
+        ),
+    )
 
 
 # A production build runs the models and the data tests that guard what BI and the report read;

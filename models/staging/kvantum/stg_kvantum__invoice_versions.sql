@@ -1,4 +1,6 @@
 -- Every delivered version of every invoice and credit note, renamed, with its validity interval.
+-- Incremental by invoice (macros/incremental.sql): a run recomputes the invoices with new versions.
+{{ incremental_by_key('invoice_id', [{'source': 'fakturaer', 'key': '"Bilagsnummer"'}]) }}
 with renamed as (
     select
         "Bilagsnummer"        as invoice_id,
@@ -25,8 +27,10 @@ with renamed as (
         "Ændret"              as changed_at,
         _file_name            as source_file,
         _extract_date         as extract_date,
-        _line                 as source_line
+        _line                 as source_line,
+        _load_id
     from {{ source('kvantum', 'fakturaer') }}
+    where {{ changed_keys_only('"Bilagsnummer"') }}
 )
 select *, {{ version_columns(['invoice_id']) }}
 from renamed

@@ -1,4 +1,7 @@
 -- Every delivered version of every purchase-order line, renamed, with its validity interval.
+-- Incremental by purchase order (macros/incremental.sql): a run recomputes the POs with new line
+-- versions, all their lines.
+{{ incremental_by_key('po_number', [{'source': 'indkoebsordrer', 'key': '"Ordrenummer"'}]) }}
 with renamed as (
     select
         "Ordrenummer"       as po_number,
@@ -17,8 +20,10 @@ with renamed as (
         "Ændret"            as changed_at,
         _file_name          as source_file,
         _extract_date       as extract_date,
-        _line               as source_line
+        _line               as source_line,
+        _load_id
     from {{ source('kvantum', 'indkoebsordrer') }}
+    where {{ changed_keys_only('"Ordrenummer"') }}
 )
 select *, {{ version_columns(['po_number', 'line_number']) }}
 from renamed

@@ -1,4 +1,6 @@
 -- Every delivered version of every user, renamed, with its validity interval.
+-- _load_id: the load that brought the version; the incremental models downstream see a changed
+-- version by it (macros/incremental.sql, the 'via' inputs).
 -- full_name is personal data: it never leaves the warehouse for the marts.
 with renamed as (
     select
@@ -11,7 +13,8 @@ with renamed as (
         "Ændret"          as changed_at,
         _file_name        as source_file,
         _extract_date     as extract_date,
-        _line             as source_line
+        _line             as source_line,
+        _load_id
     from {{ source('kvantum', 'brugere') }}
 )
 select *, {{ version_columns(['user_id']) }}
