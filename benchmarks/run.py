@@ -194,7 +194,8 @@ def breakdown(stdout: str, started: dt.datetime, total: float) -> dict:
 
 def dbt_breakdown(target: Path) -> dict:
     """Per-node seconds of the dbt build (run_results.json), by kind, and the slowest models."""
-    runs = sorted(target.glob("dbt_models-*/run_results.json"))
+    # the newest: dagster-dbt names its target folders by run id, not in time order
+    runs = sorted(target.glob("dbt_models-*/run_results.json"), key=lambda p: p.stat().st_mtime)
     if not runs:
         return {}
     results = json.loads(runs[-1].read_text())
@@ -432,10 +433,10 @@ def charts(results: dict, out: Path, stem: str) -> None:
         ax.set_xlabel(f"seconds ({os.cpu_count()} cores; {results['note'] or results['date']})")
         ax.set_title(f"{results['invoices']:,} invoices: {title}")
         if any(b[1].get("breakdown") for b in bars):
-            ax.legend(loc="lower right", fontsize=8)
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)  # beside, over no bar
         ax.margins(x=0.15)
         fig.tight_layout()
-        fig.savefig(out / f"{stem}_{name}.png", dpi=110)
+        fig.savefig(out / f"{stem}_{name}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
 
 
