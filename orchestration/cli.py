@@ -582,7 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="generate a sample drop folder under var/ (once) and materialize everything")
     add_run_options(p)
     p.add_argument("--as-of", help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, full_refresh=False)  # cmd_demo runs cmd_materialize with these args
 
     p = sub.add_parser("close", help="close months (R13 period close) through the period_close asset")
     add_locations(p)

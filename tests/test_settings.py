@@ -139,3 +139,13 @@ def test_the_schedule_reads_the_close_working_day_when_evaluated(monkeypatch):
     monkeypatch.setenv("RETTIDIG_CLOSE_WORKING_DAY", "2")
     skipped = month_end_close_schedule(build_schedule_context(scheduled_execution_time=monday))
     assert skipped.skip_message == "2025-03-03 is not working day 2 of the month."
+
+
+def test_demo_gives_materialize_every_option_it_reads():
+    """`rettidig demo` runs cmd_materialize with its own arguments (a fresh clone's `make demo`)."""
+    from orchestration.cli import build_parser
+
+    demo = build_parser().parse_args(["demo"])
+    materialize = build_parser().parse_args(["materialize"])
+    assert set(vars(materialize)) - {"func", "exports", "warehouse", "serving"} <= set(vars(demo))
+    assert (demo.full_refresh, demo.as_of) == (False, None)
