@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource, Failure, InitResourceContext
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
@@ -118,6 +119,26 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: D401 - overrides dagster-dbt
         return None
+
+    def cli_with_parameters(self, args: list[str], parameters: Mapping[str, str], *, context) -> DbtCliInvocation:
+        """`dbt <args>` with the run's parameters (the reporting date, the months to close) given to
+        dbt as environment variables, the defaults of the dbt vars that read them.
+
+        Not as `--vars`: dbt keys its partial parsing on the command-line vars, so a run with other
+        vars than the prepared manifest's would parse the whole project again (about 10 s more per
+        invocation); an environment variable reparses only the models that read it. dagster-dbt
+        copies this process's environment when it starts dbt, so the parameters are set for that
+        moment only."""
+        saved = {name: os.environ.get(name) for name in parameters}
+        os.environ.update(parameters)
+        try:
+            return self.cli(args, context=context)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def build_resources() -> dict:

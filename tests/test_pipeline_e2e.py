@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from tests.conftest import SHARED
+from tests.dbt_cli import run_dbt
 
 PER_MONTH, MONTHS, BAD_ROWS, SEED = 150, 5, 6, 7
 PERIOD_CLOSE_COLUMNS = "month, department, in_process, lying_13_30, lying_22_plus, overdue, overdue_amount_dkk, " \
@@ -322,17 +323,7 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
 def test_the_development_tests_pass_on_the_built_warehouse(pipeline):
     """The data tests left out of production builds (tag `development`: the keys, code lists and
     relationships of staging, intermediate and the seeds) run here, on the pipeline's warehouse."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from orchestration.lib.dbt.project import dbt_project
-
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--select", "tag:development",
-         "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(pipeline["settings"].var_dir / "dbt_dev_tests")],
-        cwd=dbt_project.project_dir, capture_output=True, text=True,
-    )
+    result = run_dbt(["test", "--select", "tag:development"], pipeline["settings"].var_dir / "dbt_dev_tests")
     assert result.returncode == 0, result.stdout[-3000:]
     [(passed, errors)] = re.findall(r"PASS=(\d+) WARN=\d+ ERROR=(\d+)", result.stdout)
     assert int(passed) >= 150 and errors == "0", result.stdout[-1500:]
@@ -341,25 +332,14 @@ def test_the_development_tests_pass_on_the_built_warehouse(pipeline):
 def test_dbt_unit_tests_hold_whatever_the_run_vars(pipeline):
     """Each unit test pins the vars it depends on, so an operator's run with other parameters (as
     of another date, another escalation threshold, ...) does not fail the build on a unit test."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from orchestration.lib.dbt.project import dbt_project
-
     other_vars = {
         "as_of_date": "2024-03-31", "escalation_days": 20, "due_date_rolls_to_next_bank_day": True,
         "late_payment_compensation_dkk": 100, "systematic_supplier_min_documents": 3,
         "systematic_supplier_min_error_rate": 0.5, "close_month_from": "2024-01-01",
         "close_month_to": "2024-02-01", "force_close": True,
     }
-    dbt = str(Path(sys.executable).parent / "dbt")
-    result = subprocess.run(
-        [dbt, "test", "--select", "test_type:unit", "--vars", json.dumps(other_vars),
-         "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(pipeline["settings"].var_dir / "dbt_unit")],
-        cwd=dbt_project.project_dir, capture_output=True, text=True,
-    )
+    result = run_dbt(["test", "--select", "test_type:unit", "--vars", json.dumps(other_vars)],
+                     pipeline["settings"].var_dir / "dbt_unit")
     assert result.returncode == 0, result.stdout[-3000:]
     [(passed, errors)] = re.findall(r"PASS=(\d+) WARN=\d+ ERROR=(\d+)", result.stdout)
     assert int(passed) >= 27 and errors == "0"

@@ -10,10 +10,7 @@ with `dbt run`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import openpyxl
 import pytest
 
 from orchestration.report import ReportResult, build_report
-from orchestration.settings import PROJECT_ROOT
+from tests.dbt_cli import run_dbt
 
 # The reporting models that read only marts, users, the seeds and D: dbt builds them on the
 # hand-made marts (the v1.1 ones read intermediate models and stay empty tables below).
@@ -221,14 +218,8 @@ def make_warehouse(path: Path, *, with_period_close: bool = True) -> Path:
         conn.execute(PERIOD_CLOSE_DDL)
         insert("marts.period_close", PERIOD_CLOSE)
     conn.close()
-    dbt = Path(sys.executable).with_name("dbt")
-    project = PROJECT_ROOT / "dbt_project"
     models = REPORTING_MODELS + (f" {PERIOD_CLOSE_MODELS}" if with_period_close else "")
-    result = subprocess.run(
-        [str(dbt), "run", "--select", *models.split(), "--project-dir", str(project), "--profiles-dir",
-         str(project), "--target-path", str(path.parent / f"dbt_target_{path.stem}")],
-        env={**os.environ, "RETTIDIG_WAREHOUSE": str(path)}, capture_output=True, text=True,
-    )
+    result = run_dbt(["run", "--select", *models.split()], path.parent / "dbt_target", {"RETTIDIG_WAREHOUSE": str(path)})
     assert result.returncode == 0, result.stdout[-3000:]
     return path
 
@@ -431,7 +422,7 @@ def test_html_has_key_figures_charts_and_no_external_resources(report: ReportRes
 
 
 def test_empty_period_close_says_no_closed_months(tmp_path: Path) -> None:
-    conn = duckdb.connect(str(make_warehouse(tmp_path / "w.duckdb", with_period_close=False)))
+    conn = duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb", with_period_close=False)))
     result = build_report(conn, tmp_path / "reports")
     html = result.html.read_text(encoding="utf-8")
     assert "Ingen lukkede måneder endnu" in html
@@ -455,7 +446,7 @@ def test_empty_marts_are_refused(tmp_path: Path) -> None:
 
 
 def test_watermark_column_of_invoice_status_is_shown_when_present(tmp_path: Path) -> None:
-    conn = duckdb.connect(str(make_warehouse(tmp_path / "w.duckdb")))
+    conn = duckdb.connect(str(make_warehouse(tmp_path / "warehouse.duckdb")))
     conn.execute("alter table marts.invoice_status add column data_watermark date")
     conn.execute("update marts.invoice_status set data_watermark = date '2025-03-14'")
     result = build_report(conn, tmp_path / "reports")

@@ -1,10 +1,13 @@
 -- The dates every state is evaluated at (RULES.md, Time and R13), with the data watermark.
 --   * the reporting date D: var as_of_date, or by default the data watermark (the latest date of
 --     any event Tidspunkt). Never the wall clock: the same exports give the same marts any day.
+--     A run passes D as the environment variable RETTIDIG_AS_OF_DATE (read when the var is null),
+--     not as --vars: a var on dbt's command line makes dbt parse the whole project again, an environment
+--     variable only the files that read it (docs/architecture.md, "dbt's parse").
 --   * the last day of every closable month (R13): from the month of the earliest Modtagetdato
 --     to the last month that ends on or before the watermark.
 -- A date that is both (D falls on a closable month's last day) is one row with both flags.
-{%- set as_of = var('as_of_date', none) %}
+{%- set as_of = var('as_of_date') or env_var('RETTIDIG_AS_OF_DATE', '') or none %}
 with watermark as (
     select * from {{ ref('int_data_watermark') }}
 ),

@@ -18,9 +18,10 @@
         on_schema_change='append_new_columns'
     )
 }}
-{%- set month_from = var('close_month_from', none) -%}
-{%- set month_to = var('close_month_to', none) -%}
-{%- set force_close = var('force_close', false) | string | lower in ['true', '1', 'yes'] -%}
+{#- The close passes its range as environment variables, read when the vars are not set (see int_as_of_dates) -#}
+{%- set month_from = var('close_month_from') or env_var('RETTIDIG_CLOSE_MONTH_FROM', '') or none -%}
+{%- set month_to = var('close_month_to') or env_var('RETTIDIG_CLOSE_MONTH_TO', '') or none -%}
+{%- set force_close = (var('force_close') or env_var('RETTIDIG_FORCE_CLOSE', 'false')) | string | lower in ['true', '1', 'yes'] -%}
 
 with measures as (
     select * from {{ ref('int_period_close_measures') }}

@@ -5,10 +5,8 @@ definition; the month-partitioned period close has its own (orchestration/assets
 """
 
 
-import json
-
 from dagster import AssetExecutionContext, Config
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
@@ -16,9 +14,10 @@ from orchestration.assets.raw import WAREHOUSE_POOL
 from orchestration.lib.dbt.metadata import with_table_metadata
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
+from orchestration.resources import DbtCli
 from orchestration.settings import Settings
 
-from orchestration.assets.period_close import PERIOD_CLOSE_SELECT
+from orchestration.assets.period_close import NO_CLOSE, PERIOD_CLOSE_SELECT
 
 
 class DbtBuildConfig(Config):
@@ -50,9 +49,12 @@ PRODUCTION_BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 DEVELOPMENT_TESTS = "tag:development,config.severity:error"
 
 
-def dbt_vars(as_of_date: str | None) -> dict:
+def build_parameters(as_of_date: str | None) -> dict[str, str]:
+    """The build's parameters for dbt (DbtCli.cli_with_parameters): the reporting date D of the
+    Launchpad or `--as-of`, else RETTIDIG_AS_OF_DATE, else empty (the data watermark); and no
+    months to close (those belong to the period close, assets/period_close.py)."""
     as_of = as_of_date or Settings.from_env().as_of_date
-    return {"as_of_date": as_of} if as_of else {}
+    return {"RETTIDIG_AS_OF_DATE": as_of or "", **NO_CLOSE}
 
 
 @dbt_assets(
@@ -63,8 +65,9 @@ def dbt_vars(as_of_date: str | None) -> dict:
     name="dbt_models",
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, config: DbtBuildConfig):
-    args = ["build", *PRODUCTION_BUILD_ARGS, "--vars", json.dumps(dbt_vars(config.as_of_date))]
+def dbt_models(context: AssetExecutionContext, dbt: DbtCli, duckdb: DuckDBResource, config: DbtBuildConfig):
+    args = ["build", *PRODUCTION_BUILD_ARGS]
     if config.full_refresh:
         args.append("--full-refresh")
-    yield from with_table_metadata(context, dbt.cli(args, context=context).stream(), duckdb)
+    invocation = dbt.cli_with_parameters(args, build_parameters(config.as_of_date), context=context)
+    yield from with_table_metadata(context, invocation.stream(), duckdb)

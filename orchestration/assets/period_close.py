@@ -8,7 +8,6 @@ model `period_close` takes every month of the range it has not taken yet (or all
 
 
 import datetime as dt
-import json
 
 from dagster import (
     AssetExecutionContext,
@@ -18,7 +17,7 @@ from dagster import (
     MetadataValue,
     Output,
 )
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
@@ -27,6 +26,7 @@ from orchestration.lib.dbt.metadata import with_table_metadata
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.partitions import monthly_partitions
+from orchestration.resources import DbtCli
 from orchestration.period_close import months_between, read_close_bounds
 from orchestration.warehouse import Warehouse, record_close
 
@@ -34,6 +34,8 @@ from orchestration.warehouse import Warehouse, record_close
 # to D (reporting.rpt_period_close) are built by the partitioned asset only: they read period_close,
 # which does not exist before the first close.
 PERIOD_CLOSE_SELECT = "period_close period_close_trend rpt_period_close"
+# What every other build passes for the close's parameters: no months to close.
+NO_CLOSE = {"RETTIDIG_CLOSE_MONTH_FROM": "", "RETTIDIG_CLOSE_MONTH_TO": "", "RETTIDIG_FORCE_CLOSE": "false"}
 
 
 class PeriodCloseConfig(Config):
@@ -57,7 +59,7 @@ class PeriodCloseConfig(Config):
     pool=WAREHOUSE_POOL,
 )
 def period_close_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, config: PeriodCloseConfig
+    context: AssetExecutionContext, dbt: DbtCli, duckdb: DuckDBResource, config: PeriodCloseConfig
 ):
     window = context.partition_time_window
     first = window.start.date()
@@ -75,10 +77,11 @@ def period_close_models(
     for m in taken:
         verb = "taken again (force)" if m in bounds.taken else "taken"
         context.log.info(f"{m:%Y-%m}: snapshot {verb} as of {m:%Y-%m}-end, data watermark {bounds.data_watermark}.")
-    dbt_vars = {
-        "close_month_from": first.isoformat(),
-        "close_month_to": last.isoformat(),
-        "force_close": config.force,
+    # the range for model period_close (its vars' defaults; DbtCli.cli_with_parameters says why)
+    parameters = {
+        "RETTIDIG_CLOSE_MONTH_FROM": first.isoformat(),
+        "RETTIDIG_CLOSE_MONTH_TO": last.isoformat(),
+        "RETTIDIG_FORCE_CLOSE": "true" if config.force else "false",
     }
     summary = {
         "months_taken": MetadataValue.json([f"{m:%Y-%m}" for m in taken]),
@@ -87,11 +90,8 @@ def period_close_models(
         "forced": config.force,
     }
     # No unit tests in a production run (they run in the test suite; see assets/dbt.py).
-    events = list(with_table_metadata(
-        context,
-        dbt.cli(["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)], context=context).stream(),
-        duckdb,
-    ))
+    invocation = dbt.cli_with_parameters(["build", "--exclude-resource-type", "unit_test"], parameters, context=context)
+    events = list(with_table_metadata(context, invocation.stream(), duckdb))
     if taken and Warehouse.from_env().is_ducklake:
         # the close is a snapshot of the lake: `marts.period_close at (version => n)` reads it as taken
         with duckdb.get_connection() as conn:
