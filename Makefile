@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-quick ui prepare bench clean
+.PHONY: demo test test-quick test-all test-slow ui prepare bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,23 @@ prepare: $(STAMP)
 demo: prepare
 	$(BIN)/rettidig demo
 
-# The full suite: the CI gate.
+# The tests, in three tiers (tests/conftest.py says what each holds):
+# `make test` (about 5 min): the rules, the loader, the report and one whole pipeline run;
+# `make test-quick` (about 2 min): the same without the pipeline run;
+# `make test-all`: everything, incl. the kill test, the UI, DuckLake and incremental runs. CI runs
+# `make test` and then the rest (.ci/run), so every test gates a submission.
 test: prepare
+	$(BIN)/python -m pytest -m "not slow"
+
+test-quick: prepare
+	$(BIN)/python -m pytest -m "not e2e and not slow"
+
+test-all: prepare
 	$(BIN)/python -m pytest
 
-# The inner loop: everything but the tests marked slow (whole pipeline runs, the Dagster UI).
-test-quick: prepare
-	$(BIN)/python -m pytest -m "not slow"
+# The tests `make test` leaves out (CI runs them after it).
+test-slow: prepare
+	$(BIN)/python -m pytest -m "slow"
 
 ui: prepare
 	$(BIN)/rettidig ui

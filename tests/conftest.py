@@ -15,17 +15,26 @@ SHARED = REPO.parent / "shared"
 EXAMPLES = SHARED / "contract" / "examples"
 
 
-# The tests that run the whole pipeline (Dagster + dbt build) or start the Dagster UI: minutes,
-# not seconds. `make test-quick` (pytest -m "not slow") leaves them out for the inner loop;
-# `make test` (the CI gate) runs everything. A new test of that kind: `@pytest.mark.slow`.
-SLOW_MODULES = {"test_pipeline_e2e", "test_ui", "test_cli_messy_drop", "test_rules_r14_r16_e2e", "test_einvoices_pipeline",
+# Three tiers (Makefile):
+# - `make test-quick` (pytest -m "not e2e and not slow"): the rules, the loader, the generator, the
+#   report on hand-made marts; no whole-pipeline run. The inner loop, about 2 minutes.
+# - `make test` (pytest -m "not slow"): that plus one whole run of the pipeline on a small drop
+#   folder (E2E_MODULES: materialize, close, report, dbt's unit tests). About 5 minutes.
+# - `make test-all` (everything; CI runs it): that plus the modules that run the pipeline many
+#   times or start the UI or PostgreSQL (SLOW_MODULES), and the slow tests of the e2e module
+#   (`@pytest.mark.slow`).
+E2E_MODULES = {"test_pipeline_e2e"}
+SLOW_MODULES = {"test_ui", "test_cli_messy_drop", "test_rules_r14_r16_e2e", "test_einvoices_pipeline",
                 "test_kill_and_rerun", "test_einvoices_e2e", "test_incremental",
                 "test_ducklake"}
 
 
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+        if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 
 

@@ -54,7 +54,8 @@ def pipeline(tmp_path_factory):
         )
         code = main(["materialize"])
         # a copy of the warehouse before any close, for closing month by month later
-        monthly_copy = root / "warehouse_monthly.duckdb"
+        monthly_copy = root / "monthly" / "warehouse.duckdb"  # the same file name keeps dbt's saved parse
+        monthly_copy.parent.mkdir()
         shutil.copy(settings.warehouse, monthly_copy)
         close_code = main(["close", "--all"])
         yield {
@@ -187,6 +188,7 @@ def test_close_all_takes_every_closable_month_with_seven_departments(pipeline):
     assert trend == 7 * len(months)
 
 
+@pytest.mark.slow  # a run or a dbt invocation of its own: `make test-all` (CI)
 def test_closing_a_closed_month_again_keeps_it_as_reported(pipeline):
     settings = pipeline["settings"]
     before = closed_rows(settings.warehouse, PERIOD_CLOSE_COLUMNS + ", taken_at")
@@ -201,6 +203,7 @@ def test_closing_a_closed_month_again_keeps_it_as_reported(pipeline):
     assert closed_rows(settings.warehouse, PERIOD_CLOSE_COLUMNS + ", taken_at") == before
 
 
+@pytest.mark.slow  # a run or a dbt invocation of its own: `make test-all` (CI)
 def test_force_takes_the_month_again(pipeline):
     settings = pipeline["settings"]
     taken_at = dict(query(settings, "select department, taken_at from marts.period_close where month = '2024-03-01'"))
@@ -228,6 +231,7 @@ def test_a_month_ending_after_the_watermark_is_refused(pipeline):
     assert f"Cannot close {open_month:%Y-%m}" in problem and "after the data watermark" in problem
 
 
+@pytest.mark.slow  # a run or a dbt invocation of its own: `make test-all` (CI)
 def test_backfill_in_one_run_equals_closing_month_by_month(pipeline):
     settings, mp = pipeline["settings"], pipeline["mp"]
     # the first two months, closed one run each, against the same months of the one-run backfill
@@ -320,6 +324,7 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
     assert expected_marts_tests <= ran, sorted(expected_marts_tests - ran)[:5]
 
 
+@pytest.mark.slow  # a run or a dbt invocation of its own: `make test-all` (CI)
 def test_the_development_tests_pass_on_the_built_warehouse(pipeline):
     """The data tests left out of production builds (tag `development`: the keys, code lists and
     relationships of staging, intermediate and the seeds) run here, on the pipeline's warehouse."""
