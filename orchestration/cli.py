@@ -63,6 +63,7 @@ def prepare_dbt_manifest(force: bool = False) -> Path:
         newest = max(
             [p.stat().st_mtime for folder in sources if folder.exists() for p in folder.rglob("*") if p.is_file()]
             + [(dbt_project.project_dir / name).stat().st_mtime for name in ("dbt_project.yml", "profiles.yml")]
+            + [(PROJECT_ROOT / "requirements.lock").stat().st_mtime]  # another dbt or dagster-dbt
         )
         force = newest > manifest.stat().st_mtime
     if force or not manifest.exists():
@@ -524,7 +525,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     _settings(args)
-    print(prepare_dbt_manifest(force=True))
+    print(prepare_dbt_manifest(force=args.force))
     return 0
 
 
@@ -606,7 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("prepare", help="parse the dbt project into the manifest dagster-dbt reads")
+    p = sub.add_parser("prepare", help="parse the dbt project into the manifest dagster-dbt reads (when a model, "
+                       "seed, macro, dbt setting or the lock file is newer than the manifest)")
+    p.add_argument("--force", action="store_true", help="parse even when the manifest is up to date")
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("bank-calendar", help="rewrite seeds/danish_bank_holidays.csv from the holidays package")

@@ -9,22 +9,19 @@ warehouse.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import re
 from collections.abc import Mapping
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource, Failure, InitResourceContext
-from dagster_dbt import DbtCliInvocation, DbtCliResource
+from dagster_dbt import DbtCliInvocation
 from dagster_duckdb import DuckDBResource
-from packaging import version
 from pydantic import Field
 
-from orchestration.lib.dbt.project import DBT_EXECUTABLE, dbt_project
+from orchestration.lib.dbt.project import DBT_EXECUTABLE, VenvDbtCli, dbt_project
 from orchestration.settings import Settings
 
 
@@ -112,7 +109,7 @@ class WarehouseResource(DuckDBResource):
             conn.close()
 
 
-class DbtCli(DbtCliResource):
+class DbtCli(VenvDbtCli):
     """dagster-dbt's dbt resource without its in-process dbt adapter handle.
 
     The project reads row counts and column docs itself after dbt exits (lib/dbt/metadata.py), so
@@ -122,13 +119,6 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: D401 - overrides dagster-dbt
         return None
-
-    @cached_property
-    def _cli_version(self) -> version.Version:  # overrides dagster-dbt
-        """The dbt-core beside this interpreter (DBT_EXECUTABLE is that venv's dbt). dagster-dbt
-        asks `dbt --version` before every invocation: a second dbt start-up (about 5 s) that also
-        looks up the latest release on the internet."""
-        return version.parse(importlib.metadata.version("dbt-core"))
 
     def cli_with_parameters(self, args: list[str], parameters: Mapping[str, str], *, context) -> DbtCliInvocation:
         """`dbt <args>` with the run's parameters (the reporting date, the months to close) given to
