@@ -23,14 +23,14 @@ demo: prepare
 
 # The tests, in three tiers (tests/conftest.py says what each holds):
 # `make test` (about 5 min): the rules, the loader, the report and one whole pipeline run;
-# `make test-quick` (about 2 min): the same without the pipeline run;
+# `make test-quick` (about 1 min): the same without dbt and the pipeline run;
 # `make test-all`: everything, incl. the kill test, the UI, DuckLake and incremental runs. CI runs
 # `make test` and then the rest (.ci/run), so every test gates a submission.
 test: prepare
 	$(BIN)/python -m pytest -m "not slow"
 
 test-quick: prepare
-	$(BIN)/python -m pytest -m "not e2e and not slow"
+	$(BIN)/python -m pytest -m "not dbt and not slow"
 
 test-all: prepare
 	$(BIN)/python -m pytest

@@ -16,14 +16,15 @@ EXAMPLES = SHARED / "contract" / "examples"
 
 
 # Three tiers (Makefile):
-# - `make test-quick` (pytest -m "not e2e and not slow"): the rules, the loader, the generator, the
-#   report on hand-made marts; no whole-pipeline run. The inner loop, about 2 minutes.
-# - `make test` (pytest -m "not slow"): that plus one whole run of the pipeline on a small drop
-#   folder (E2E_MODULES: materialize, close, report, dbt's unit tests). About 5 minutes.
+# - `make test-quick` (pytest -m "not dbt and not slow"): the loader, the generator, the settings,
+#   the calendar, the e-invoice reader, the definitions; nothing that starts dbt or runs the
+#   pipeline. The inner loop, about a minute.
+# - `make test` (pytest -m "not slow"): that plus what needs dbt (DBT_MODULES and tests marked
+#   `dbt`): the report on hand-made marts, dbt's unit tests, and one whole run of the pipeline on a
+#   small drop folder (materialize, close, report). About 5 minutes.
 # - `make test-all` (everything; CI runs it): that plus the modules that run the pipeline many
-#   times or start the UI or PostgreSQL (SLOW_MODULES), and the slow tests of the e2e module
-#   (`@pytest.mark.slow`).
-E2E_MODULES = {"test_pipeline_e2e"}
+#   times or start the UI or PostgreSQL (SLOW_MODULES), and the tests marked `slow`.
+DBT_MODULES = {"test_pipeline_e2e", "test_report"}
 SLOW_MODULES = {"test_ui", "test_cli_messy_drop", "test_rules_r14_r16_e2e", "test_einvoices_pipeline",
                 "test_kill_and_rerun", "test_einvoices_e2e", "test_incremental",
                 "test_ducklake"}
@@ -32,8 +33,8 @@ SLOW_MODULES = {"test_ui", "test_cli_messy_drop", "test_rules_r14_r16_e2e", "tes
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
-        if module in E2E_MODULES:
-            item.add_marker(pytest.mark.e2e)
+        if module in DBT_MODULES:
+            item.add_marker(pytest.mark.dbt)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 

@@ -55,6 +55,7 @@ def test_a_bad_value_is_refused_with_what_was_expected(name, value, expected):
     assert str(refused.value) == expected
 
 
+@pytest.mark.dbt  # starts dbt
 def test_duckdb_limits_reach_every_connection_that_writes(tmp_path, monkeypatch):
     """The loader's connection (the warehouse resource) and dbt's (the profile's plugin) get the
     memory limit, the temp folder and the threads of the settings."""
@@ -113,6 +114,7 @@ def test_settings_lists_every_setting(tmp_path):
     assert f"RETTIDIG_WAREHOUSE={tmp_path / 'warehouse.duckdb'}\n" in result.stdout
 
 
+@pytest.mark.dbt  # loads the Dagster definitions in a process of its own
 def test_importing_the_code_location_changes_nothing(tmp_path):
     var = tmp_path / "not-yet"
     script = (
