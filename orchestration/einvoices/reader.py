@@ -21,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.loading.files import EINVOICES_SUBFOLDER as DEFAULT_SUBFOLDER  # the loader skips it
 
@@ -161,6 +160,8 @@ class _Batch:
                     # amounts as text, cast exactly below: DuckDB would infer a DECIMAL width from
                     # the first rows of an object column and overflow on a larger amount later
                     rows = [[str(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
+                    import pandas as pd  # here: importing it costs every command about 1 s
+
                     frame = pd.DataFrame(rows, columns=[c for c, _ in columns], dtype=object)
                     conn.register("_einvoice_batch", frame)
                     conn.execute(
