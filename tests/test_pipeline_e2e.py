@@ -324,6 +324,24 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
     assert expected_marts_tests <= ran, sorted(expected_marts_tests - ran)[:5]
 
 
+def test_runs_keep_dbts_saved_parse(pipeline):
+    """Issue 8: every dbt invocation of the runs (the build, the close) starts from the parse that
+    `rettidig prepare` saved, although this warehouse is in another folder than the prepared one's
+    and the runs pass D and the close's months: dbt re-reads only the files that read those
+    parameters (docs/architecture.md, "dbt's parse"), instead of the whole project (about 10 s
+    more per invocation)."""
+    from orchestration.lib.dbt.project import dbt_project
+
+    folders = [p for p in (dbt_project.project_dir / "target").iterdir()
+               if p.is_dir() and p.name.startswith(("dbt_models-", "period_close"))
+               and (p / "run_results.json").exists() and p.stat().st_mtime >= pipeline["started"]]
+    assert {p.name.split("-")[0] for p in folders} == {"dbt_models", "period_close_models"}, folders
+    for folder in folders:
+        log = "".join(f.read_text(encoding="utf-8", errors="replace") for f in folder.glob("dbt.log*"))
+        assert "Partial parsing enabled" in log, folder
+        assert "Unable to do partial parsing" not in log, folder
+
+
 @pytest.mark.slow  # a run or a dbt invocation of its own: `make test-all` (CI)
 def test_the_development_tests_pass_on_the_built_warehouse(pipeline):
     """The data tests left out of production builds (tag `development`: the keys, code lists and
