@@ -269,6 +269,9 @@ def main() -> int:
     parser.add_argument("--no-ducklake", action="store_true", help="skip the DuckLake run")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--note", default="", help="a note recorded with the results (e.g. 'shared machine')")
+    parser.add_argument("--stem", default=None,
+                        help="name of the results file and charts (default <N>k_invoices); give a run that skips "
+                             "steps a name of its own, so that it does not replace a complete run's results")
     args = parser.parse_args()
     # a SIGTERM unwinds like Ctrl-C, so that the DuckLake run's PostgreSQL is stopped (finally)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -335,7 +338,7 @@ def main() -> int:
 
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    stem = f"{invoices // 1000}k_invoices"
+    stem = args.stem or f"{invoices // 1000}k_invoices"
     (out / f"{stem}.json").write_text(json.dumps(without_output(results), indent=2))
     charts(results, out, stem)
     print(f"Results: {out / (stem + '.json')} and the charts {out / stem}_*.png")
