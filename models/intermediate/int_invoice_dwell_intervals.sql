@@ -1,111 +1,24 @@
--- R15 dwell time: the steps each invoice (FAKTURA) paid by the reporting date D went through, one
--- row per interval, from Modtagetdato up to its first BETALT (counted in the month of that
--- payment). Events in event order start a step, end the last one, or do neither:
---   KS        from Modtagetdato, from each RETURNERET, and from each TILDELT / VIDERESENDT /
---             ESKALERET to a user whose department (version valid at that date) is KS;
---   APPROVAL  from each other TILDELT / VIDERESENDT / ESKALERET, belonging to the department of
---             the user it went to (NULL when that user is unknown);
---   POSTING   from a GODKENDT, unless POSTING is already running (a second GODKENDT continues it);
---   PAYMENT   from BOGFØRT, and from each SPÆRRE_OPHÆVET after one (before any BOGFØRT: nothing);
---   BLOCKED   from each SPÆRRET;
---   MODTAGET and KORRIGERET start no step; BETALT, AFVIST and ANNULLERET end the last.
--- An interval lasts from the date of the event that starts it to the date of the next event that
--- starts or ends a step (calendar days; 0 days is an interval too).
-with paid as (
-    select * from {{ ref('int_invoices_paid_by_reporting_date') }}
-),
-
-events as (
-    select
-        events.*,
-        paid.first_paid_sequence,
-        min(events.event_sequence) filter (where events.event_type = 'BOGFØRT')
-            over (partition by events.invoice_id) as first_posted_sequence
-    from {{ ref('stg_kvantum__invoice_events') }} as events
-    inner join paid
-        on events.invoice_id = paid.invoice_id
-),
-
--- the department of the user a routing event went to, in the version valid at its date
-routed_to as (
-    select
-        events.event_id,
-        user_versions.department as to_department
-    from events
-    inner join {{ ref('stg_kvantum__user_versions') }} as user_versions
-        on events.to_user_id = user_versions.user_id
-        and {{ valid_at('user_versions', 'events.event_date') }}
-    where events.event_type in ('TILDELT', 'VIDERESENDT', 'ESKALERET')
-),
-
-classified as (
-    select
-        events.invoice_id,
-        events.event_sequence,
-        events.event_date,
-        events.event_type,
-        case
-            when events.event_type = 'RETURNERET' then 'KS'
-            when events.event_type in ('TILDELT', 'VIDERESENDT', 'ESKALERET') then
-                case when routed_to.to_department = 'KS' then 'KS' else 'APPROVAL' end
-            when events.event_type = 'GODKENDT' then 'POSTING'
-            when events.event_type = 'BOGFØRT' then 'PAYMENT'
-            when events.event_type = 'SPÆRRE_OPHÆVET' and events.first_posted_sequence < events.event_sequence then 'PAYMENT'
-            when events.event_type = 'SPÆRRET' then 'BLOCKED'
-            when events.event_type in ('BETALT', 'AFVIST', 'ANNULLERET') then 'END'
-        end as boundary,
-        case
-            when events.event_type in ('TILDELT', 'VIDERESENDT', 'ESKALERET')
-                and routed_to.to_department is distinct from 'KS' then routed_to.to_department
-        end as holder_department
-    from events
-    left join routed_to
-        on events.event_id = routed_to.event_id
-    where events.event_sequence <= events.first_paid_sequence
-),
-
--- the boundaries, with the receipt as the first one (KS from Modtagetdato)
-boundaries as (
-    select invoice_id, 0 as event_sequence, received_date as event_date, 'MODTAGETDATO' as event_type,
-           'KS' as boundary, null as holder_department
-    from paid
-    union all
-    select invoice_id, event_sequence, event_date, event_type, boundary, holder_department
-    from classified
-    where boundary is not null
-),
-
--- a GODKENDT while POSTING runs (the previous boundary started POSTING) continues it
-step_starts as (
-    select *
-    from boundaries
-    qualify not (
-        event_type = 'GODKENDT'
-        and coalesce(lag(boundary) over (partition by invoice_id order by event_sequence), '') = 'POSTING'
-    )
-),
-
-intervals as (
-    select
-        *,
-        lead(event_date) over (partition by invoice_id order by event_sequence) as next_boundary_date
-    from step_starts
+-- R15 dwell time at D: the step intervals (int_paid_invoice_dwell_intervals) of the invoices paid
+-- by the reporting date D (first BETALT on or before D). A view: the intervals themselves do not
+-- depend on D and are built incrementally; only this choice does.
+{{ config(materialized='view') }}
+with reporting_date as (
+    select as_of_date from {{ ref('int_as_of_dates') }}
+    where is_reporting_date
 )
 
 select
     intervals.invoice_id,
-    paid.department,
-    paid.paid_month,
-    paid.paid_date,
-    intervals.event_sequence                               as started_by_event_sequence,
-    intervals.event_type                                   as started_by_event_type,
-    intervals.boundary                                     as step,
+    intervals.department,
+    intervals.paid_month,
+    intervals.paid_date,
+    intervals.started_by_event_sequence,
+    intervals.started_by_event_type,
+    intervals.step,
     intervals.holder_department,
-    intervals.event_date                                   as step_start_date,
-    intervals.next_boundary_date                           as step_end_date,
-    intervals.next_boundary_date - intervals.event_date    as days
-from intervals
-inner join paid
-    on intervals.invoice_id = paid.invoice_id
-where intervals.boundary <> 'END'
-    and intervals.next_boundary_date is not null
+    intervals.step_start_date,
+    intervals.step_end_date,
+    intervals.days
+from {{ ref('int_paid_invoice_dwell_intervals') }} as intervals
+inner join reporting_date
+    on intervals.paid_date <= reporting_date.as_of_date

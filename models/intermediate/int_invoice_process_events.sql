@@ -1,37 +1,24 @@
--- R15 process paths and variants: the events of each invoice (FAKTURA) paid by the reporting
--- date D, in event order up to and including its first BETALT, each with the next event and the
--- days to it (dates of Tidspunkt), and the invoice's days from Modtagetdato to payment.
-with paid as (
-    select * from {{ ref('int_invoices_paid_by_reporting_date') }}
-),
-
-up_to_payment as (
-    select
-        events.invoice_id,
-        events.event_sequence,
-        events.event_type,
-        events.event_date,
-        lead(events.event_type) over w                       as next_event_type,
-        lead(events.event_date) over w - events.event_date   as days_to_next_event
-    from {{ ref('stg_kvantum__invoice_events') }} as events
-    inner join paid
-        on events.invoice_id = paid.invoice_id
-    where events.event_sequence <= paid.first_paid_sequence
-    window w as (partition by events.invoice_id order by events.event_sequence)
+-- R15 process paths and variants at D: the events up to payment (int_paid_invoice_process_events)
+-- of the invoices paid by the reporting date D (first BETALT on or before D). A view: the events
+-- themselves do not depend on D and are built incrementally; only this choice does.
+{{ config(materialized='view') }}
+with reporting_date as (
+    select as_of_date from {{ ref('int_as_of_dates') }}
+    where is_reporting_date
 )
 
 select
-    up_to_payment.invoice_id,
-    paid.department,
-    paid.paid_month,
-    paid.received_date,
-    paid.paid_date,
-    paid.paid_date - paid.received_date as days_to_pay,
-    up_to_payment.event_sequence,
-    up_to_payment.event_type,
-    up_to_payment.event_date,
-    up_to_payment.next_event_type,
-    up_to_payment.days_to_next_event
-from up_to_payment
-inner join paid
-    on up_to_payment.invoice_id = paid.invoice_id
+    events.invoice_id,
+    events.department,
+    events.paid_month,
+    events.received_date,
+    events.paid_date,
+    events.days_to_pay,
+    events.event_sequence,
+    events.event_type,
+    events.event_date,
+    events.next_event_type,
+    events.days_to_next_event
+from {{ ref('int_paid_invoice_process_events') }} as events
+inner join reporting_date
+    on events.paid_date <= reporting_date.as_of_date

@@ -1,0 +1,28 @@
+-- R15: the invoices (FAKTURA) paid (with a BETALT), one row each, with the department,
+-- Modtagetdato, the payment date and month (R9, int_invoice_payments), and the event_sequence of
+-- the first BETALT. Independent of D: the dwell intervals (int_paid_invoice_dwell_intervals) and
+-- the process paths (int_paid_invoice_process_events) follow each of these invoices' events up to
+-- and including it, and keep an invoice's rows from run to run once it is paid; "paid by D" is
+-- paid_date <= D (int_invoice_dwell_intervals, int_invoice_process_events).
+-- _load_id: the newest load behind the row (its payment row's, or its newest BETALT's).
+with first_payment_events as (
+    select
+        invoice_id,
+        min(event_sequence) as first_paid_sequence,
+        max(_load_id)       as _load_id
+    from {{ ref('stg_kvantum__invoice_events') }}
+    where event_type = 'BETALT'
+    group by invoice_id
+)
+
+select
+    payments.invoice_id,
+    payments.department,
+    payments.received_date,
+    payments.paid_date,
+    payments.paid_month,
+    first_payment_events.first_paid_sequence,
+    greatest(payments._load_id, first_payment_events._load_id) as _load_id
+from {{ ref('int_invoice_payments') }} as payments
+left join first_payment_events
+    on payments.invoice_id = first_payment_events.invoice_id
