@@ -1,4 +1,5 @@
-"""Dagster's SQLite event log, with its connections kept open (dagster.yaml `event_log_storage`).
+"""Dagster's SQLite storage, its event log keeping its connections open (dagster.yaml
+`storage: custom:`).
 
 Dagster's own `SqliteEventLogStorage` makes a new SQLAlchemy engine and SQLite connection for
 every read and write of an event and closes it afterwards; closing the last connection to a WAL
