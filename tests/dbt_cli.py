@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from orchestration.lib.dbt.project import dbt_project
+from orchestration.lib.dbt.project import DBT_EXECUTABLE, dbt_project
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -23,7 +22,7 @@ def run_dbt(args: list[str], target: Path, env: dict[str, str] | None = None) ->
     if parsed.exists() and not (target / PARTIAL_PARSE).exists():
         shutil.copy(parsed, target / PARTIAL_PARSE)
     return subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(dbt_project.project_dir),
+        [DBT_EXECUTABLE, *args, "--project-dir", str(dbt_project.project_dir),
          "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(target)],
         cwd=dbt_project.project_dir, env={**os.environ, **(env or {})}, capture_output=True, text=True,
     )
