@@ -97,7 +97,9 @@
     {{ load_id_expression }} as _load_id
 {%- endmacro %}
 
-{#- incremental.watermarks, and the SQL that creates it if missing. -#}
+{#- incremental.watermarks, and the SQL that creates it if missing: run once at the start of every
+    dbt invocation (on-run-start, dbt_project.yml), before any model. Not in the models' hooks: dbt
+    builds models in parallel (threads), and two transactions creating the same table conflict. -#}
 {% macro watermarks_relation() %}
     {{ return(api.Relation.create(database=target.database, schema='incremental', identifier='watermarks')) }}
 {% endmacro %}
@@ -179,7 +181,6 @@
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- do run_query(create_watermarks_if_missing()) -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- set state = run_query(
         "select max(load_id), any_value(fingerprint), " ~ removed_loads_high_water() ~ " from "
@@ -231,7 +232,6 @@
 {#- Hook 3, in the model's transaction, after it (also in a full build): the watermarks. -#}
 {% macro record_watermarks() %}
     {%- set spec = changed_keys_spec() -%}
-    {{ create_watermarks_if_missing() }}
     delete from {{ watermarks_relation() }} where model = '{{ this.identifier }}';
     insert into {{ watermarks_relation() }} (model, input, load_id, fingerprint, built_at)
     select '{{ this.identifier }}', '', {{ removed_loads_high_water() }}, '{{ build_fingerprint() }}', current_localtimestamp()
