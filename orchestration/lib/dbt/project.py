@@ -1,6 +1,8 @@
 """The one `DbtProject` of the code location, built here and imported everywhere else."""
 
 import importlib.metadata
+import re
+import shutil
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -14,8 +16,37 @@ from orchestration.settings import DBT_PROJECT_DIR
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
+# dagster-dbt gives every dbt invocation a folder of its own in the target folder, named
+# <op>-<run id[:7]>-<random[:7]> (manifest, run results, compiled SQL, dbt.log: about 20 MB). The
+# newest RUN_FOLDERS_KEPT stay for looking into a recent run; older ones go when a new one is made,
+# so that daily runs do not fill the disk (7 GB a year).
+RUN_FOLDERS_KEPT = 20
+RUN_FOLDER = re.compile(r"^[A-Za-z0-9_]+-[0-9a-f]{7}-[0-9a-f]{7}$")
+
+
+def prune_run_folders(target_dir: Path, keep: int = RUN_FOLDERS_KEPT) -> list[Path]:
+    """Delete all but the `keep` newest run folders of `target_dir` (by modification time); the
+    saved parse, the manifest and anything else there stay. The deleted folders."""
+    if not target_dir.is_dir():
+        return []
+    runs = [p for p in target_dir.iterdir() if p.is_dir() and RUN_FOLDER.match(p.name)]
+    runs.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return runs[keep:]
+
+
 class VenvDbtCli(DbtCliResource):
     """dagster-dbt's dbt resource for the venv's dbt (DBT_EXECUTABLE)."""
+
+    def _get_unique_target_path(self, *, context) -> Path:  # extends dagster-dbt
+        """dagster-dbt's folder for this invocation; the oldest run folders beside it are pruned,
+        so that it is among the newest RUN_FOLDERS_KEPT."""
+        path = super()._get_unique_target_path(context=context)
+        # relative (DBT_TARGET_PATH unset: "target"): to the project folder, where dbt runs
+        folder = path.parent if path.is_absolute() else Path(self.project_dir) / path.parent
+        prune_run_folders(folder, keep=RUN_FOLDERS_KEPT - 1)
+        return path
 
     @cached_property
     def _cli_version(self) -> version.Version:  # overrides dagster-dbt
