@@ -4,6 +4,13 @@
     python benchmarks/run.py --no-large   # 1M only
     python benchmarks/run.py --invoices-per-month 5000 --months 6 --large-per-month 20000 \
         --large-months 12                 # a quick one (minutes)
+    python benchmarks/run.py --only-large --large-drop /data/bench-10m
+                                          # 10M only, its ratios against the last 1M results;
+                                          # the drop folder is generated once and kept
+
+Generating 10M invoices takes about 25 minutes (one core); `--large-drop DIR` keeps the generated
+drop folder in DIR (generated there when it holds no export file, else used as it is), so that a
+second run, or a run in another session, starts at once.
 
 Each measured step runs in a fresh process; the script reports its wall seconds, CPU seconds and
 the peak memory of its whole process tree (RSS summed over the process and every process it
@@ -237,15 +244,30 @@ def hold_back_last_day(drop: Path, aside: Path) -> list[str]:
     return sorted(moved)
 
 
-def daily_run(work: Path, per_month: int, months: int, label: str, env: dict | None = None) -> dict:
+def daily_run(work: Path, per_month: int, months: int, label: str, env: dict | None = None,
+              drop: Path | None = None) -> dict:
     """A history in monthly extracts and its last month day by day: the full run without the last
-    day, then that day's extract on top (load, marts, publication)."""
-    drop = work / f"drop_{label}"
-    out = {"generate": generate(drop, per_month, months, "monthly-then-daily")}
-    day = hold_back_last_day(drop, work / f"day_{label}")
+    day, then that day's extract on top (load, marts, publication). `drop`: a kept drop folder,
+    generated there if it holds no export yet, else used as it is (and left as it was)."""
+    aside = work / f"day_{label}"
+    if drop is not None:
+        # the kept folder's last day waits beside it while the full run goes, so that a run
+        # killed meanwhile leaves it to be put back by the next one
+        aside = drop.parent / f"{drop.name}.last_day"
+        for p in aside.glob("*.csv"):
+            shutil.move(str(p), drop / p.name)
+    if drop is not None and any(drop.glob("*.csv")):
+        csv = list(drop.glob("*.csv"))
+        out = {"generate": {"reused": str(drop), "files": len(csv),
+                            "csv_mib": round(sum(p.stat().st_size for p in csv) / 2**20, 1)}}
+        print(f"  generate: {len(csv)} files kept in {drop}, used as they are")
+    else:
+        drop = drop or work / f"drop_{label}"
+        out = {"generate": generate(drop, per_month, months, "monthly-then-daily")}
+    day = hold_back_last_day(drop, aside)
     out["full"] = materialize(f"materialize, full ({label})", work, drop, label, env)
     for name in day:
-        shutil.move(str(work / f"day_{label}" / name), drop / name)
+        shutil.move(str(aside / name), drop / name)
     rows = sum(max(0, sum(1 for _ in open(drop / n, "rb")) - 1) for n in day)
     out["day"] = {"files": day, "rows": rows}
     out["daily"] = materialize(f"materialize, one day on top ({rows:,} rows)", work, drop, label, env)
@@ -268,6 +290,12 @@ def main() -> int:
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--no-ducklake", action="store_true", help="skip the DuckLake run")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--large-drop", default=None,
+                        help="the 10M run's drop folder, kept: generated there when it has no export file yet, "
+                             "else used as it is (generating 10M takes about 25 minutes)")
+    parser.add_argument("--only-large", action="store_true",
+                        help="the 10M runs only; their ratios to 1M use the results file of the last 1M run "
+                             "(benchmarks/results/<N>k_invoices.json for --invoices-per-month x --months)")
     parser.add_argument("--note", default="", help="a note recorded with the results (e.g. 'shared machine')")
     parser.add_argument("--stem", default=None,
                         help="name of the results file and charts (default <N>k_invoices); give a run that skips "
@@ -291,6 +319,18 @@ def main() -> int:
         "note": args.note, "steps": {},
     }
     steps = results["steps"]
+    large_drop = Path(args.large_drop).resolve() if args.large_drop else None
+    if args.only_large:
+        if args.no_large:
+            parser.error("--only-large and --no-large leave nothing to run")
+        baseline = HERE / "results" / f"{invoices // 1000}k_invoices.json"
+        if not baseline.exists():
+            parser.error(f"--only-large needs the 1M results {baseline}: run `make bench` with --no-large first")
+        earlier = json.loads(baseline.read_text())
+        steps.update(earlier["steps"])
+        results["baseline"] = f"{baseline.name} ({earlier['date']}; {earlier.get('note') or 'no note'})"
+        print(f"The 1M figures: {results['baseline']}")
+        return finish(args, results, work, large, large_drop, stem=args.stem or f"{large // 1000}k_invoices")
 
     print("Monthly extracts:")
     drop = work / "drop_monthly"
@@ -318,10 +358,17 @@ def main() -> int:
     print("A daily run at 1M history:")
     steps["daily_run_1m"] = daily_run(work, args.invoices_per_month, args.months, "history_1m")
     shutil.rmtree(work / "var_history_1m", ignore_errors=True)
-    if not args.no_large:
+    return finish(args, results, work, None if args.no_large else large, large_drop,
+                  stem=args.stem or f"{invoices // 1000}k_invoices")
+
+
+def finish(args, results: dict, work: Path, large: int | None, large_drop: Path | None, stem: str) -> int:
+    """The 10M runs (unless `large` is None), then the figures, the results file and the charts."""
+    steps = results["steps"]
+    if large is not None:
         print(f"{large:,} invoices (RETTIDIG_MEMORY_LIMIT={args.memory_limit}):")
         steps["daily_run_large"] = daily_run(work, args.large_per_month, args.large_months, "history_large",
-                                             env={"RETTIDIG_MEMORY_LIMIT": args.memory_limit})
+                                             env={"RETTIDIG_MEMORY_LIMIT": args.memory_limit}, drop=large_drop)
         results["memory_limit"] = args.memory_limit
 
     results["figures"] = figures(steps)
@@ -338,7 +385,6 @@ def main() -> int:
 
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    stem = args.stem or f"{invoices // 1000}k_invoices"
     (out / f"{stem}.json").write_text(json.dumps(without_output(results), indent=2))
     charts(results, out, stem)
     print(f"Results: {out / (stem + '.json')} and the charts {out / stem}_*.png")
