@@ -151,11 +151,15 @@ def generate(drop: Path, per_month: int, months: int, extracts: str) -> dict:
         f"start=dt.date({START.year}, {START.month}, {START.day}), extracts={extracts!r}, progress=False); "
         "print('ROWS', sum(s.files.values()))",
     )
-    csv = list(drop.glob("*.csv"))
-    phase["files"] = len(csv)
+    phase.update(drop_size(drop))
     phase["rows"] = int(re.search(r"ROWS (\d+)", phase["stdout"])[1])
-    phase["csv_mib"] = round(sum(p.stat().st_size for p in csv) / 2**20, 1)
     return phase
+
+
+def drop_size(drop: Path) -> dict:
+    """The drop folder's export files: how many, and their MiB."""
+    csv = list(drop.glob("*.csv"))
+    return {"files": len(csv), "csv_mib": round(sum(p.stat().st_size for p in csv) / 2**20, 1)}
 
 
 PROGRESS = re.compile(r"^(\d\d:\d\d:\d\d)  (.*)$", re.M)
@@ -249,20 +253,16 @@ def daily_run(work: Path, per_month: int, months: int, label: str, env: dict | N
     """A history in monthly extracts and its last month day by day: the full run without the last
     day, then that day's extract on top (load, marts, publication). `drop`: a kept drop folder,
     generated there if it holds no export yet, else used as it is (and left as it was)."""
-    aside = work / f"day_{label}"
-    if drop is not None:
-        # the kept folder's last day waits beside it while the full run goes, so that a run
-        # killed meanwhile leaves it to be put back by the next one
-        aside = drop.parent / f"{drop.name}.last_day"
-        for p in aside.glob("*.csv"):
-            shutil.move(str(p), drop / p.name)
-    if drop is not None and any(drop.glob("*.csv")):
-        csv = list(drop.glob("*.csv"))
-        out = {"generate": {"reused": str(drop), "files": len(csv),
-                            "csv_mib": round(sum(p.stat().st_size for p in csv) / 2**20, 1)}}
-        print(f"  generate: {len(csv)} files kept in {drop}, used as they are")
+    drop = drop or work / f"drop_{label}"
+    # the last day waits beside the drop folder while the full run goes: a run killed meanwhile
+    # leaves it there, and the next run puts it back
+    aside = drop.parent / f"{drop.name}.last_day"
+    for p in aside.glob("*.csv"):
+        shutil.move(str(p), drop / p.name)
+    if any(drop.glob("*.csv")):  # a kept drop folder (--large-drop)
+        out = {"generate": {"reused": str(drop), **drop_size(drop)}}
+        print(f"  generate: {out['generate']['files']} files kept in {drop}, used as they are")
     else:
-        drop = drop or work / f"drop_{label}"
         out = {"generate": generate(drop, per_month, months, "monthly-then-daily")}
     day = hold_back_last_day(drop, aside)
     out["full"] = materialize(f"materialize, full ({label})", work, drop, label, env)
