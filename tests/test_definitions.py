@@ -23,7 +23,7 @@ def test_code_location_defines_the_pipeline():
     # the raw checks and the dbt tests are asset checks
     check_names = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/fakturaer", "files_reconcile") in check_names
-    assert any(asset == "marts/invoice_status" and name.startswith("not_null") for asset, name in check_names)
+    assert any(asset == "marts/invoice_status" and name.startswith("accepted_values") for asset, name in check_names)
     # the period close is partitioned by month, in Copenhagen time
     period_close = graph.get(AssetKey(["marts", "period_close"]))
     assert period_close.partitions_def.get_first_partition_key() == "2024-01-01"
@@ -33,6 +33,22 @@ def test_code_location_defines_the_pipeline():
     assert {s.name for s in defs.schedules} == {
         "month_end_close_schedule", "follow_up_report_schedule", "ducklake_maintenance_schedule"}
     assert {s.name for s in defs.sensors} == {"drop_folder_sensor"}
+
+
+def test_marts_show_their_declared_types_and_not_null_columns():
+    """The UI's column list of a mart comes from its dbt contract: types, and not nullable where the
+    yml has a not_null constraint."""
+    from orchestration.definitions import defs
+
+    schema = defs.resolve_asset_graph().get(AssetKey(["marts", "aging_by_department"])).metadata["dagster/column_schema"]
+    assert [(c.name, c.type, c.constraints.nullable) for c in schema.columns] == [
+        ("as_of_date", "date", False), ("department", "varchar", False), ("lying_bucket", "varchar", False),
+        ("invoices", "bigint", False), ("amount_dkk", "decimal(18,2)", False), ("overdue_invoices", "bigint", False),
+        ("overdue_amount_dkk", "decimal(18,2)", False),
+    ]
+    nullable = {c.name: c.constraints.nullable for c in
+                defs.resolve_asset_graph().get(AssetKey(["marts", "invoice_status"])).metadata["dagster/column_schema"].columns}
+    assert nullable["invoice_id"] is False and nullable["paid_date"] is True
 
 
 def test_report_depends_on_what_it_reads_and_the_period_close_stays_apart():

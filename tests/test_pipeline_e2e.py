@@ -125,6 +125,42 @@ def test_marts_follow_the_bi_contract(pipeline):
     assert not every_column & {"full_name", "name", "payment_info", "registered_payment_info"}
 
 
+def test_marts_keep_their_declared_types_and_not_null_columns(pipeline):
+    """The marts' dbt contract (models/marts/_*__models.yml): every column has the declared type, in
+    the declared order, and the columns declared not null are NOT NULL in the table, so that a row
+    with an empty one fails the build where it is written."""
+    from orchestration.lib.dbt.project import dbt_project
+
+    settings = pipeline["settings"]
+    manifest = json.loads((dbt_project.project_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    marts = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == "marts"]
+    assert len(marts) == 20 and all(n["config"]["contract"]["enforced"] for n in marts)
+    declared = {
+        n["name"]: [(c["name"], c["data_type"].upper(), any(k["type"] == "not_null" for k in c["constraints"]))
+                    for c in n["columns"].values()]
+        for n in marts
+    }
+    built: dict[str, list] = {}
+    for table, column, data_type, nullable in query(
+        settings, "select table_name, column_name, data_type, is_nullable from duckdb_columns() "
+                  "where schema_name = 'marts' order by table_name, column_index"
+    ):
+        built.setdefault(table, []).append((column, data_type.upper(), not nullable))
+    assert built == declared
+    # hand-checked against the yml: the columns of invoice_status that are never empty
+    assert [c for c, _, not_null in built["invoice_status"] if not_null] == [
+        "invoice_id", "invoice_type", "supplier_id", "department", "received_date", "due_date", "amount_dkk",
+        "as_of_date"]
+    assert ("amount_dkk", "DECIMAL(18,2)", True) in built["invoice_status"]
+    # the database refuses an empty department: nothing written
+    with duckdb.connect(str(settings.warehouse)) as conn:
+        conn.execute("begin")
+        with pytest.raises(duckdb.ConstraintException, match=r"NOT NULL constraint failed: aging_by_department\.department"):
+            conn.execute("insert into marts.aging_by_department select as_of_date, null, lying_bucket, invoices, "
+                         "amount_dkk, overdue_invoices, overdue_amount_dkk from marts.aging_by_department limit 1")
+        conn.execute("rollback")
+
+
 def test_marts_are_filled_and_consistent(pipeline):
     settings = pipeline["settings"]
     for table in ("invoice_status", "aging_by_department", "escalation_list", "return_reasons", "return_rate",
@@ -307,7 +343,7 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
     for path in (p for p in runs if p.parent.name.startswith("dbt_models-")):
         tests = [r["unique_id"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]
                  if r["unique_id"].startswith("test.")]
-        assert any(".unique_" in i for i in tests) and any(".not_null_" in i for i in tests), path
+        assert any(".unique_" in i for i in tests) and any(".accepted_values_" in i for i in tests), path
         # every test of the marts and the reporting layer runs; of the lower layers only the
         # data-quality warnings (the development tests run below, in CI)
         layers = {nodes[i]["fqn"][2] for i in tests if len(nodes[i]["fqn"]) > 3}

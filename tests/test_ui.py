@@ -267,7 +267,7 @@ def test_asset_checks_are_attached(asset_nodes):
         assert "files_reconcile" in check_names(asset_nodes[f"raw/{source}"])
     # dbt tests are asset checks on the models they test
     mart_checks = check_names(asset_nodes["marts/invoice_status"])
-    assert any(name.startswith("not_null_invoice_status_") for name in mart_checks), mart_checks
+    assert any(name.startswith("accepted_values_invoice_status_") for name in mart_checks), mart_checks
     assert any(name.startswith("unique") and "invoice_status" in name for name in mart_checks), mart_checks
     # staging and intermediate tests are the development tier (tag:development): they run in
     # `make test`, not in production builds, so they are not checks in the UI

@@ -3,13 +3,15 @@
 - dbt sources `kvantum.<table>` get the keys of the raw assets that load them (`raw/<table>`), so
   the UI shows one lineage graph from the drop folder to the marts;
 - models get `<folder>/<name>` (`staging/...`, `intermediate/...`, `marts/...`) and the folder
-  as their group; seeds are the `reference` group.
+  as their group; seeds are the `reference` group;
+- a column with a `not_null` constraint (the marts' contract) is shown as not nullable in the
+  asset's column schema.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey
+from dagster import AssetKey, TableColumn, TableColumnConstraints, TableSchema
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 RAW_GROUP = "raw"
@@ -37,3 +39,19 @@ class RettidigDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         return _layer(dbt_resource_props)
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        schema = metadata.get("dagster/column_schema")
+        if isinstance(schema, TableSchema):
+            declared = dbt_resource_props.get("columns", {})
+            metadata["dagster/column_schema"] = TableSchema(columns=[
+                TableColumn(
+                    name=column.name, type=column.type, description=column.description, tags=column.tags,
+                    constraints=TableColumnConstraints(nullable=False) if any(
+                        c.get("type") == "not_null" for c in declared.get(column.name, {}).get("constraints", [])
+                    ) else column.constraints,
+                )
+                for column in schema.columns
+            ])
+        return metadata
