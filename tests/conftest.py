@@ -27,7 +27,7 @@ EXAMPLES = SHARED / "contract" / "examples"
 DBT_MODULES = {"test_pipeline_e2e", "test_report"}
 SLOW_MODULES = {"test_ui", "test_cli_messy_drop", "test_rules_r14_r16_e2e", "test_einvoices_pipeline",
                 "test_kill_and_rerun", "test_einvoices_e2e", "test_incremental",
-                "test_ducklake"}
+                "test_ducklake", "test_dbt_failures"}
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -70,4 +70,4 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCli, duckdb: DuckDBResour
     if config.full_refresh:
         args.append("--full-refresh")
     invocation = dbt.cli_with_parameters(args, build_parameters(config.as_of_date), context=context)
-    yield from with_table_metadata(context, invocation.stream(), duckdb)
+    yield from with_table_metadata(context, invocation, duckdb)

@@ -91,8 +91,13 @@ def period_close_models(
     }
     # No unit tests in a production run (they run in the test suite; see assets/dbt.py).
     invocation = dbt.cli_with_parameters(["build", "--exclude-resource-type", "unit_test"], parameters, context=context)
-    events = list(with_table_metadata(context, invocation.stream(), duckdb))
-    if taken and Warehouse.from_env().is_ducklake:
+    events, failure = [], None
+    try:
+        for event in with_table_metadata(context, invocation, duckdb):
+            events.append(event)
+    except Failure as exc:  # reported after what was built (with_table_metadata)
+        failure = exc
+    if taken and failure is None and Warehouse.from_env().is_ducklake:
         # the close is a snapshot of the lake: `marts.period_close at (version => n)` reads it as taken
         with duckdb.get_connection() as conn:
             snapshot = record_close(conn, taken, run_id=context.run_id)
@@ -102,3 +107,5 @@ def period_close_models(
         if isinstance(event, Output):
             event = event.with_metadata({**event.metadata, **summary})
         yield event
+    if failure is not None:
+        raise failure
