@@ -152,6 +152,14 @@ def test_marts_keep_their_declared_types_and_not_null_columns(pipeline):
         "invoice_id", "invoice_type", "supplier_id", "department", "received_date", "due_date", "amount_dkk",
         "as_of_date"]
     assert ("amount_dkk", "DECIMAL(18,2)", True) in built["invoice_status"]
+    # the run's materialization shows them too (the UI's column list)
+    from dagster import AssetKey, DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(AssetKey(["marts", "aging_by_department"]))
+    shown = event.asset_materialization.metadata["dagster/column_schema"].value.columns
+    assert [(c.name, c.type, c.constraints.nullable) for c in shown] == [
+        (c, t, not n) for c, t, n in built["aging_by_department"]]
     # the database refuses an empty department: nothing written
     with duckdb.connect(str(settings.warehouse)) as conn:
         conn.execute("begin")

@@ -14,17 +14,11 @@ events as (
         on events.paid_month >= window_months.first_month
 ),
 
-invoice_variants as (
-    select invoice_id, string_agg(event_type, ' > ' order by event_sequence) as variant
-    from events
-    group by invoice_id
-),
-
 top_invoices as (
-    select invoice_variants.invoice_id
-    from invoice_variants
+    select variants.invoice_id
+    from {{ ref('int_invoice_variants') }} as variants  -- the window: joined with events below
     inner join {{ ref('rpt_process_variants_top') }} as top_variants
-        on invoice_variants.variant = top_variants.variant
+        on variants.variant = top_variants.variant
 )
 
 select

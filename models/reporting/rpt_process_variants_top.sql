@@ -8,14 +8,10 @@ with window_months as (
 ),
 
 invoice_variants as (
-    select
-        events.invoice_id,
-        string_agg(events.event_type, ' > ' order by events.event_sequence) as variant,
-        any_value(events.days_to_pay)                                       as days_to_pay
-    from {{ ref('int_invoice_process_events') }} as events
+    select variants.invoice_id, variants.variant, variants.days_to_pay
+    from {{ ref('int_invoice_variants') }} as variants
     inner join window_months
-        on events.paid_month >= window_months.first_month
-    group by events.invoice_id
+        on variants.paid_month >= window_months.first_month
 ),
 
 ranked as (

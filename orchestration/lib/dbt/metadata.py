@@ -3,7 +3,8 @@
 dagster-dbt's `fetch_row_counts()` / `fetch_column_metadata()` query the warehouse while dbt is
 still running; with DuckDB (one writer per file) that collides with dbt's own lock. So the dbt
 events are held until dbt exits, then each materialization gets its table's row count and
-columns (with their dbt descriptions) from one read of the warehouse.
+columns (with their dbt descriptions, and NOT NULL where the table has it) from one read of the
+warehouse.
 
 When dbt fails (a model that cannot be built, a blocking test that fails), what it did build is
 still reported (those materializations and every check's result), and then the step fails with
@@ -14,7 +15,7 @@ instead of dagster-dbt's command line.
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import AssetExecutionContext, Failure, Output, TableColumn, TableSchema
+from dagster import AssetExecutionContext, Failure, Output, TableColumn, TableColumnConstraints, TableSchema
 from dagster_dbt import DbtCliInvocation
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from dagster_duckdb import DuckDBResource
@@ -40,11 +41,12 @@ def with_table_metadata(context: AssetExecutionContext, invocation: DbtCliInvoca
     if relations:
         with duckdb.get_connection() as conn:
             columns: dict[tuple[str, str], list[TableColumn]] = {}
-            for schema, table, column, data_type, comment in conn.execute(
-                "select schema_name, table_name, column_name, data_type, comment from duckdb_columns() "
+            for schema, table, column, data_type, nullable, comment in conn.execute(
+                "select schema_name, table_name, column_name, data_type, is_nullable, comment from duckdb_columns() "
                 "where database_name = current_database() order by schema_name, table_name, column_index"
             ).fetchall():
-                columns.setdefault((schema, table), []).append(TableColumn(column, data_type, description=comment))
+                columns.setdefault((schema, table), []).append(TableColumn(
+                    column, data_type, description=comment, constraints=TableColumnConstraints(nullable=nullable)))
             for output_name, (schema, table) in relations.items():
                 if (schema, table) not in columns:
                     continue
