@@ -385,3 +385,36 @@ def test_a_failure_in_a_batch_leaves_nothing_of_it(conn, tmp_path, monkeypatch):
     monkeypatch.undo()
     assert snapshot(conn, "brugere") == {"raw": [], "quarantine": [], "load_log": []}
     assert [f.status for f in load_source(conn, drop, "brugere").files] == ["loaded"] * 3
+
+
+def big_events_file(rows: int) -> str:
+    """A valid events file of `rows` MODTAGET events (about 50 bytes each)."""
+    return FH + "\n" + "".join(f"H-{i};K-{i};14-02-2025 06:12:00;MODTAGET;;;;\n" for i in range(rows))
+
+
+def test_a_file_larger_than_duckdbs_line_limit_loads_under_a_memory_limit(conn, tmp_path):
+    """An 8 MB file (beyond DuckDB's 2 MB line limit, so the line scan raises it to the file's size)
+    loads with 100 MB of memory: DuckDB's read buffer is no longer 16 times the line limit (128 MB,
+    which failed before a byte was read: 10M-invoice benchmark, monthly extracts of 96 MB)."""
+    drop = write(tmp_path / "drop", {"fakturahaendelser_20250301.csv": big_events_file(180_000)})
+    assert (drop / "fakturahaendelser_20250301.csv").stat().st_size > 4 * 2_097_152
+    conn.execute("SET memory_limit = '100MB'")
+    [f] = load_source(conn, drop, "fakturahaendelser").files
+    assert (f.status, f.rows, f.rows_loaded, f.rows_quarantined) == ("loaded", 180_000, 180_000, 0)
+
+
+def test_a_file_without_the_memory_to_read_it_is_not_rejected_and_loads_next_time(conn, tmp_path):
+    """Too little memory is not the file's fault: the load stops with what to change, nothing of
+    the file is loaded or logged as rejected, and the next run (with memory) loads it."""
+    drop = write(tmp_path / "drop", {"fakturahaendelser_20250301.csv": big_events_file(1_000)})
+    conn.execute("SET memory_limit = '16MB'")  # below DuckDB's 32 MB read buffer
+    with pytest.raises(loader.LoadOutOfMemory) as raised:
+        load_source(conn, drop, "fakturahaendelser")
+    assert str(raised.value).startswith("DuckDB ran out of memory reading fakturahaendelser_20250301.csv (memory limit ")
+    assert str(raised.value).endswith(
+        "Nothing of it was loaded and it is not rejected: the next run reads it again. Give the load more memory "
+        "(RETTIDIG_MEMORY_LIMIT, docs/parameters.md) or fewer DuckDB threads (RETTIDIG_THREADS), and run again.")
+    assert snapshot(conn, "fakturahaendelser") == {"raw": [], "quarantine": [], "load_log": []}
+    conn.execute("SET memory_limit = '1GB'")
+    [f] = load_source(conn, drop, "fakturahaendelser").files
+    assert (f.status, f.rows_loaded) == ("loaded", 1_000)

@@ -54,6 +54,7 @@ __all__ = [
     "DropFolderScan",
     "FileLoadResult",
     "IgnoredFile",
+    "LoadOutOfMemory",
     "SourceLoadResult",
     "ensure_raw_schema",
     "load_drop_folder",
@@ -202,6 +203,11 @@ class SourceLoadResult:
             "ignored": list(self.ignored),
             "errors": self.errors,
         }
+
+
+class LoadOutOfMemory(RuntimeError):
+    """DuckDB ran out of memory reading a file: not the file's fault, so it is not rejected. Nothing
+    of it was loaded; the next run reads it again. The message says what to change."""
 
 
 class _Rejected(Exception):
@@ -574,8 +580,10 @@ def _prepare(f: DropFile, prior: tuple[int, str, str] | None, copies: _Copies) -
 def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
     """Load a batch in one transaction: the files to read (read together, before it) and the
     load_log rows of every file of the batch, load ids in load order. A batch that cannot be read
-    together (a file DuckDB cannot read as CSV, a failed internal check) is loaded file by file,
-    so each file gets the rejection it would get alone."""
+    together (a file DuckDB cannot read as CSV, a failed internal check, too little memory) is loaded
+    file by file, so each file gets the rejection it would get alone. A single file that DuckDB has
+    not the memory to read raises LoadOutOfMemory: the files before it stay loaded, it and the rest
+    wait for the next run."""
     reads = [e for e in batch if e.columns is not None]
     prepared = None
     try:
@@ -585,12 +593,14 @@ def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
                 # DuckDB gives new rows transaction-local rowids, and rowid order is what maps rows
                 # to lines. Nothing persistent changes until the transaction below.
                 prepared = _read_batch(conn, reads, [i for i, e in enumerate(batch) if e.columns is not None])
-            except _Rejected as err:
-                if len(reads) > 1:
+            except (_Rejected, LoadOutOfMemory) as err:
+                if len(reads) > 1:  # one file at a time needs less memory too
                     _drop_temp_tables(conn)
                     for e in batch:
                         _load_batch(conn, [e])
                     return
+                if isinstance(err, LoadOutOfMemory):
+                    raise
                 reads[0].res.status, reads[0].res.error = REJECTED, str(err)
                 reads[0].columns = None
         conn.execute("BEGIN TRANSACTION")
@@ -714,6 +724,15 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
             """
         )
         recmaps = records.map_records(conn, [e.read_path for e in reads])
+    except duckdb.OutOfMemoryException as e:
+        [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+        names = ", ".join(e.f.name for e in reads)
+        raise LoadOutOfMemory(
+            f"DuckDB ran out of memory reading {names} (memory limit {limit}: {str(e).splitlines()[0]}). "
+            f"Nothing of it was loaded and it is not rejected: the next run reads it again. Give the load "
+            f"more memory (RETTIDIG_MEMORY_LIMIT, docs/parameters.md) or fewer DuckDB threads "
+            f"(RETTIDIG_THREADS), and run again."
+        ) from None
     except duckdb.Error as e:
         raise _Rejected(
             f"{first.f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "

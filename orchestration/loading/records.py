@@ -57,6 +57,7 @@ RE_IN_TO_IN_2 = rf'(?:[^"]|"")*"(?:[^;"][^;]*)?(?:;{_FIELD})*;{_OPEN}'
 
 LINE_SCAN_MAX_LINE_SIZE = 256 * 1024 * 1024
 DUCKDB_DEFAULT_MAX_LINE_SIZE = 2_097_152
+DUCKDB_DEFAULT_BUFFER_SIZE = 16 * DUCKDB_DEFAULT_MAX_LINE_SIZE
 RAW_TEXT_MAX_LINES = 200
 RAW_TEXT_MAX_CHARS = 20_000
 
@@ -87,16 +88,19 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_paths: list[Path]) -> list
     """
     # The files one after another: a temp table created outside a transaction, with insertion
     # order kept, so `rowid + 1` is the batch-wide line number (checked per file below). No line
-    # is longer than its file: the limit (and DuckDB's buffer per file) need not be larger.
+    # is longer than its file: the limit (and DuckDB's buffer per file) need not be larger. The
+    # buffer is given too: by default DuckDB makes it 16 times max_line_size, 1.5 GB for a 96 MB
+    # file, which fails under a memory limit (RETTIDIG_MEMORY_LIMIT) before a byte is read.
     longest = max(p.stat().st_size + 1 for p in read_paths)
     max_line_size = min(LINE_SCAN_MAX_LINE_SIZE, max(DUCKDB_DEFAULT_MAX_LINE_SIZE, longest))
+    buffer_size = max(DUCKDB_DEFAULT_BUFFER_SIZE, max_line_size)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_lines AS
         SELECT file_index::INTEGER AS f, l
         FROM read_csv([{", ".join(_lit(str(p)) for p in read_paths)}], columns = {{'l': 'VARCHAR'}},
                       delim = chr(0), quote = '', escape = '', header = false, auto_detect = false,
-                      strict_mode = false, max_line_size = {max_line_size})
+                      strict_mode = false, max_line_size = {max_line_size}, buffer_size = {buffer_size})
         """
     )
     conn.execute(
