@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -221,6 +222,8 @@ def run_problems(result) -> list[str]:
                 cause = cause.cause
             message = (getattr(error, "message", "") or "").strip()
             detail = (cause.message or "").strip().removeprefix("dagster._core.definitions.events.Failure: ")
+            # our own errors' messages say what to do: without their class (`orchestration....Error: `)
+            detail = re.sub(r"^orchestration(?:\.\w+)+: ", "", detail)
             problems.append(f"{event.step_key}: {detail or message}")
     return problems + failed_checks(result)
 

@@ -76,3 +76,24 @@ def test_materialize_a_messy_drop_folder(pipeline_paths, capsys):
     # nothing of the changed file was loaded, nothing else lost
     assert _rows(warehouse, "select count(*) from raw.fakturaer") == before
     assert _rows(warehouse, "select count(*) from raw.fakturahaendelser") == [(11 + 2,)]
+
+
+def test_too_little_memory_stops_the_load_with_what_to_change_and_rejects_nothing(pipeline_paths, capsys, monkeypatch):
+    from orchestration.cli import main
+
+    drop, warehouse = pipeline_paths.exports_dir, pipeline_paths.warehouse
+    shutil.copy(EXAMPLES / "brugere_20250301.csv", drop / "brugere_20250301.csv")
+    monkeypatch.setenv("RETTIDIG_MEMORY_LIMIT", "16MB")  # below DuckDB's 32 MB read buffer
+    assert main(["materialize"]) == 1
+    failed = capsys.readouterr().err
+    assert (
+        "  - raw__brugere: DuckDB ran out of memory reading brugere_20250301.csv (memory limit 15.2 MiB: "
+        "Out of Memory Error: could not allocate block of size 30.5 MiB"
+    ) in failed, failed
+    assert "Give the load more memory (RETTIDIG_MEMORY_LIMIT, docs/parameters.md)" in failed
+    assert "Traceback" not in failed
+    assert _rows(warehouse, "select count(*) from raw.load_log where file_name = 'brugere_20250301.csv'") == [(0,)]
+    # with the memory it needs, the next run loads the file
+    monkeypatch.delenv("RETTIDIG_MEMORY_LIMIT")
+    assert main(["materialize"]) == 0
+    assert _rows(warehouse, "select status from raw.load_log where file_name = 'brugere_20250301.csv'") == [("loaded",)]
