@@ -724,11 +724,11 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
             """
         )
         recmaps = records.map_records(conn, [e.read_path for e in reads])
-    except duckdb.OutOfMemoryException as e:
+    except duckdb.OutOfMemoryException as oom:
         [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
-        names = ", ".join(e.f.name for e in reads)
+        names = ", ".join(entry.f.name for entry in reads)
         raise LoadOutOfMemory(
-            f"DuckDB ran out of memory reading {names} (memory limit {limit}: {str(e).splitlines()[0]}). "
+            f"DuckDB ran out of memory reading {names} (memory limit {limit}: {str(oom).splitlines()[0]}). "
             f"Nothing of it was loaded and it is not rejected: the next run reads it again. Give the load "
             f"more memory (RETTIDIG_MEMORY_LIMIT, docs/parameters.md) or fewer DuckDB threads "
             f"(RETTIDIG_THREADS), and run again."
