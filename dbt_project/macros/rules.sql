@@ -27,3 +27,15 @@
     avg({{ days }})                           as avg_days,
     median(cast({{ days }} as double))        as median_days
 {%- endmacro %}
+
+{#- R15 at D: the rows of a per-paid-invoice model (built incrementally, independent of D) of the
+    invoices paid by the reporting date D (first BETALT on or before D), without their _load_id.
+    The body of the views int_invoice_dwell_intervals, int_invoice_process_events and
+    int_invoice_variants. -#}
+{% macro paid_by_reporting_date(paid_model) -%}
+select paid.* exclude (_load_id)
+from {{ ref(paid_model) }} as paid
+inner join {{ ref('int_as_of_dates') }} as reporting_date
+    on reporting_date.is_reporting_date
+    and paid.paid_date <= reporting_date.as_of_date
+{%- endmacro %}
