@@ -282,8 +282,10 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=18)
     parser.add_argument("--large-per-month", type=int, default=277_778)
     parser.add_argument("--large-months", type=int, default=36)
-    parser.add_argument("--memory-limit", default="1500MB",
+    parser.add_argument("--memory-limit", default="2500MB",
                         help="RETTIDIG_MEMORY_LIMIT for the large run (per DuckDB connection)")
+    parser.add_argument("--dbt-threads", default="1",
+                        help="RETTIDIG_DBT_THREADS for the large run: one model at a time has the whole limit")
     parser.add_argument("--work", default=str(REPO / "var" / "bench"))
     parser.add_argument("--no-large", action="store_true", help="skip the 10M runs")
     parser.add_argument("--no-daily", action="store_true", help="skip the daily-extracts drop folder")
@@ -366,10 +368,12 @@ def finish(args, results: dict, work: Path, large: int | None, large_drop: Path 
     """The 10M runs (unless `large` is None), then the figures, the results file and the charts."""
     steps = results["steps"]
     if large is not None:
-        print(f"{large:,} invoices (RETTIDIG_MEMORY_LIMIT={args.memory_limit}):")
+        print(f"{large:,} invoices (RETTIDIG_MEMORY_LIMIT={args.memory_limit}, RETTIDIG_DBT_THREADS={args.dbt_threads}):")
+        env = {"RETTIDIG_MEMORY_LIMIT": args.memory_limit, "RETTIDIG_DBT_THREADS": args.dbt_threads}
         steps["daily_run_large"] = daily_run(work, args.large_per_month, args.large_months, "history_large",
-                                             env={"RETTIDIG_MEMORY_LIMIT": args.memory_limit}, drop=large_drop)
+                                             env=env, drop=large_drop)
         results["memory_limit"] = args.memory_limit
+        results["dbt_threads"] = args.dbt_threads
 
     results["figures"] = figures(steps)
     print("Figures (goal):")

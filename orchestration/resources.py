@@ -128,7 +128,14 @@ class DbtCli(VenvDbtCli):
         vars than the prepared manifest's would parse the whole project again (about 10 s more per
         invocation); an environment variable reparses only the models that read it. dagster-dbt
         copies this process's environment when it starts dbt, so the parameters are set for that
-        moment only."""
+        moment only.
+
+        RETTIDIG_DBT_THREADS, when set, replaces the profile's two dbt threads (`--threads`, which
+        dbt does not key its parsing on): one thread gives each model the whole memory limit, for
+        a large warehouse under a small limit (docs/parameters.md)."""
+        dbt_threads = Settings.from_env().dbt_threads
+        if dbt_threads:
+            args = [*args, "--threads", str(dbt_threads)]
         saved = {name: os.environ.get(name) for name in parameters}
         os.environ.update(parameters)
         try:

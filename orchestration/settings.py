@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETTIDIG_MEMORY_LIMIT", "DuckDB's memory limit for the load and each dbt connection, e.g. 2GB (docs/parameters.md)", "DuckDB's own: 80% of RAM"),
     Setting("RETTIDIG_TEMP_DIR", "where DuckDB spills what does not fit in the memory limit", "<var>/duckdb_tmp"),
     Setting("RETTIDIG_THREADS", "DuckDB's threads for the load and each dbt connection", "DuckDB's own: the cores"),
+    Setting("RETTIDIG_DBT_THREADS", "how many dbt models build at once; they share one memory limit", "2 (dbt_project/profiles.yml)"),
     Setting("DAGSTER_HOME", "the folder holding dagster.yaml (deploy/dagster-postgres for Dagster on PostgreSQL)", "the project folder"),
     Setting("RETTIDIG_DAGSTER_STORAGE", "Dagster's run history and event log", "<var>/dagster/storage"),
     Setting("RETTIDIG_DAGSTER_COMPUTE_LOGS", "Dagster's captured step logs", "<var>/dagster/logs"),
@@ -82,6 +83,7 @@ class Settings:
     memory_limit: str | None = None  # DuckDB's memory_limit (e.g. "2GB"); None: DuckDB's default
     temp_dir: Path | None = None  # DuckDB's temp_directory, where it spills beyond memory_limit
     threads: int | None = None  # DuckDB's threads; None: DuckDB's default (the cores)
+    dbt_threads: int | None = None  # dbt's --threads; None: the profile's (2)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -109,6 +111,7 @@ class Settings:
             memory_limit=_memory_limit(env),
             temp_dir=_path(env, "RETTIDIG_TEMP_DIR", var_dir / "duckdb_tmp"),
             threads=_whole_number(env, "RETTIDIG_THREADS", 0, "DuckDB threads") if env.get("RETTIDIG_THREADS") else None,
+            dbt_threads=_whole_number(env, "RETTIDIG_DBT_THREADS", 0, "dbt threads") if env.get("RETTIDIG_DBT_THREADS") else None,
         )
 
     def environment(self) -> dict[str, str]:
@@ -133,6 +136,8 @@ class Settings:
             values["RETTIDIG_MEMORY_LIMIT"] = self.memory_limit
         if self.threads:
             values["RETTIDIG_THREADS"] = str(self.threads)
+        if self.dbt_threads:
+            values["RETTIDIG_DBT_THREADS"] = str(self.dbt_threads)
         if self.as_of_date:
             values["RETTIDIG_AS_OF_DATE"] = self.as_of_date
         if self.ducklake:  # dbt's profiles.yml attaches the lake from these

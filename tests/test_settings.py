@@ -47,6 +47,7 @@ def test_a_month_is_written_as_a_person_writes_it():
         ("RETTIDIG_MEMORY_LIMIT", "80%", "RETTIDIG_MEMORY_LIMIT='80%' is not an amount of memory: write a number and a unit, e.g. 2GB or 1500MiB (or leave it empty for DuckDB's default, 80% of RAM)."),
         ("RETTIDIG_MEMORY_LIMIT", "2", "RETTIDIG_MEMORY_LIMIT='2' is not an amount of memory: write a number and a unit, e.g. 2GB or 1500MiB (or leave it empty for DuckDB's default, 80% of RAM)."),
         ("RETTIDIG_THREADS", "two", "RETTIDIG_THREADS='two' is not a number of DuckDB threads: give a whole number of at least 1."),
+        ("RETTIDIG_DBT_THREADS", "0", "RETTIDIG_DBT_THREADS='0' is not a number of dbt threads: give a whole number of at least 1."),
     ],
 )
 def test_a_bad_value_is_refused_with_what_was_expected(name, value, expected):
