@@ -57,7 +57,9 @@ def pipeline(tmp_path_factory):
         monthly_copy = root / "monthly" / "warehouse.duckdb"  # the same file name keeps dbt's saved parse
         monthly_copy.parent.mkdir()
         shutil.copy(settings.warehouse, monthly_copy)
+        mp.setenv("RETTIDIG_DBT_THREADS", "1")  # the close builds one model at a time (checked below)
         close_code = main(["close", "--all"])
+        mp.delenv("RETTIDIG_DBT_THREADS")
         yield {
             "settings": settings, "summary": summary, "materialize_code": code, "close_code": close_code,
             "monthly_copy": monthly_copy, "mp": mp, "started": started,
@@ -366,6 +368,22 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
     ran = {r["unique_id"] for p in runs if p.parent.name.startswith("dbt_models-")
            for r in json.loads(p.read_text(encoding="utf-8"))["results"]}
     assert expected_marts_tests <= ran, sorted(expected_marts_tests - ran)[:5]
+
+
+def test_dbt_threads_follow_the_setting(pipeline):
+    """RETTIDIG_DBT_THREADS (set for the close above) gives dbt `--threads`; without it dbt builds
+    with the profile's two threads (dbt_project/profiles.yml)."""
+    from orchestration.lib.dbt.project import dbt_project
+
+    threads = {}
+    for path in (dbt_project.project_dir / "target").glob("*/run_results.json"):
+        if path.stat().st_mtime >= pipeline["started"] and path.parent.name.startswith(("dbt_models-", "period_close")):
+            log = "".join(f.read_text(encoding="utf-8", errors="replace") for f in path.parent.glob("dbt.log*"))
+            threads[path.parent.name.split("-")[0]] = (
+                json.loads(path.read_text(encoding="utf-8"))["args"].get("threads"),
+                re.findall(r"Concurrency: (\d+) threads", log),
+            )
+    assert threads == {"dbt_models": (None, ["2"]), "period_close_models": (1, ["1"])}, threads
 
 
 def test_runs_keep_dbts_saved_parse(pipeline):

@@ -122,12 +122,14 @@
 {%- endmacro %}
 
 {#- md5 of dbt's checksums of the model and of every model and seed upstream of it, and of the
-    values of the vars the model names. -#}
-{% macro build_fingerprint() %}
+    values of the vars the model names. unique_id and var_names: another model's and the vars to
+    include instead (int_invoice_stable_states_due compares int_invoice_final_states'). -#}
+{% macro build_fingerprint(unique_id=none, var_names=none) %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set ns = namespace(frontier=[model.unique_id], seen=[model.unique_id]) -%}
+    {%- set start = unique_id or model.unique_id -%}
+    {%- set ns = namespace(frontier=[start], seen=[start]) -%}
     {%- for _ in range(100) -%}
         {%- set parents = [] -%}
         {%- for node_id in ns.frontier -%}
@@ -144,7 +146,7 @@
     {%- for node_id in ns.seen | sort if node_id in graph.nodes -%}
         {%- do parts.append(node_id ~ '=' ~ graph.nodes[node_id].checksum.checksum) -%}
     {%- endfor -%}
-    {%- for name in (changed_keys_spec() or {}).get('fingerprint_vars', []) | sort -%}
+    {%- for name in (var_names if var_names is not none else (changed_keys_spec() or {}).get('fingerprint_vars', [])) | sort -%}
         {%- do parts.append('var.' ~ name ~ '=' ~ (var(name) | string | lower)) -%}
     {%- endfor -%}
     {{ return(local_md5(parts | join(';'))) }}
