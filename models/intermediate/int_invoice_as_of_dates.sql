@@ -25,37 +25,28 @@ as_of_dates as (
 
 stable_dates as (
     select invoice_id, stable_from from {{ ref('int_invoice_stable_dates') }}
-),
-
-pairs as (
-    -- the reporting date: every invoice received by then and not stable by then
-    select invoices.invoice_id, as_of_dates.as_of_date
-    from invoices
-    inner join as_of_dates
-        on invoices.received_date <= as_of_dates.as_of_date
-    left join stable_dates
-        on invoices.invoice_id = stable_dates.invoice_id
-    where as_of_dates.is_reporting_date
-        and (stable_dates.stable_from is null or stable_dates.stable_from > as_of_dates.as_of_date)
-    union
-    -- month ends: only while the invoice is in process or unpaid (a range join on both sides)
-    select invoices.invoice_id, as_of_dates.as_of_date
-    from invoices
-    inner join as_of_dates
-        on invoices.received_date <= as_of_dates.as_of_date
-        and as_of_dates.as_of_date < invoices.active_until_date
-    where as_of_dates.is_month_end
 )
 
+-- one pass over the invoices, each paired with the dates it needs (a date that is both the
+-- reporting date and a month end gives one pair): no union, and the invoices read once (a CTE
+-- read twice is kept in memory whole by DuckDB)
 select
-    pairs.invoice_id,
-    pairs.as_of_date,
+    invoices.invoice_id,
+    as_of_dates.as_of_date,
     as_of_dates.is_reporting_date,
     as_of_dates.is_month_end,
     false as is_stable_state,
     invoices.* exclude (invoice_id, active_until_date)
-from pairs
-inner join invoices
-    on pairs.invoice_id = invoices.invoice_id
+from invoices
 inner join as_of_dates
-    on pairs.as_of_date = as_of_dates.as_of_date
+    on invoices.received_date <= as_of_dates.as_of_date
+left join stable_dates
+    on invoices.invoice_id = stable_dates.invoice_id
+where
+    -- the reporting date: every invoice received by then and not stable by then
+    (
+        as_of_dates.is_reporting_date
+        and (stable_dates.stable_from is null or stable_dates.stable_from > as_of_dates.as_of_date)
+    )
+    -- month ends: only while the invoice is in process or unpaid
+    or (as_of_dates.is_month_end and as_of_dates.as_of_date < invoices.active_until_date)
