@@ -29,7 +29,10 @@ stable_dates as (
 
 -- one pass over the invoices, each paired with the dates it needs (a date that is both the
 -- reporting date and a month end gives one pair): no union, and the invoices read once (a CTE
--- read twice is kept in memory whole by DuckDB)
+-- read twice is kept in memory whole by DuckDB). Both bounds are in the join (a range join on
+-- both sides, only the pairs wanted and few more): not stable by the date, which every pair needs,
+-- since a month-end pair, in process or unpaid then, is before the invoice's stable date
+-- (stable_from is on or after both end dates, int_invoice_stable_dates).
 select
     invoices.invoice_id,
     as_of_dates.as_of_date,
@@ -38,15 +41,12 @@ select
     false as is_stable_state,
     invoices.* exclude (invoice_id, active_until_date)
 from invoices
-inner join as_of_dates
-    on invoices.received_date <= as_of_dates.as_of_date
 left join stable_dates
     on invoices.invoice_id = stable_dates.invoice_id
-where
-    -- the reporting date: every invoice received by then and not stable by then
-    (
-        as_of_dates.is_reporting_date
-        and (stable_dates.stable_from is null or stable_dates.stable_from > as_of_dates.as_of_date)
-    )
-    -- month ends: only while the invoice is in process or unpaid
-    or (as_of_dates.is_month_end and as_of_dates.as_of_date < invoices.active_until_date)
+inner join as_of_dates
+    on invoices.received_date <= as_of_dates.as_of_date
+    and as_of_dates.as_of_date < coalesce(stable_dates.stable_from, date '9999-12-31')
+-- the reporting date: every invoice received by then and not stable by then; the month ends: only
+-- while the invoice is in process or unpaid
+where as_of_dates.is_reporting_date
+    or as_of_dates.as_of_date < invoices.active_until_date
