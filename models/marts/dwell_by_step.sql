@@ -2,9 +2,13 @@
 -- paid that month that had the step, their total days in it, and the average and median of each
 -- invoice's days in it (an invoice's days in a step are summed over its intervals of that step; a
 -- step with 0 days counts as had).
+-- Incremental by month (macros/incremental_by_group.sql): a run recomputes the months whose
+-- invoices changed.
+{{ incremental_by_group('month', {'ref': 'int_invoice_dwell_intervals', 'key': 'paid_month'}) }}
 with invoice_steps as (
     select paid_month, department, invoice_id, step, sum(days) as days
     from {{ ref('int_invoice_dwell_intervals') }}
+    where {{ changed_groups_only('paid_month') }}
     group by paid_month, department, invoice_id, step
 )
 
