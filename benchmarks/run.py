@@ -298,6 +298,9 @@ def main() -> int:
     parser.add_argument("--only-large", action="store_true",
                         help="the 10M runs only; their ratios to 1M use the results file of the last 1M run "
                              "(benchmarks/results/<N>k_invoices.json for --invoices-per-month x --months)")
+    parser.add_argument("--baseline", default=None,
+                        help="with --only-large: the 1M results file to take the ratios against instead "
+                             "(e.g. benchmarks/results/1000k_s9_partial.json, a --stem run)")
     parser.add_argument("--note", default="", help="a note recorded with the results (e.g. 'shared machine')")
     parser.add_argument("--stem", default=None,
                         help="name of the results file and charts (default <N>k_invoices); give a run that skips "
@@ -325,7 +328,7 @@ def main() -> int:
     if args.only_large:
         if args.no_large:
             parser.error("--only-large and --no-large leave nothing to run")
-        baseline = HERE / "results" / f"{invoices // 1000}k_invoices.json"
+        baseline = Path(args.baseline) if args.baseline else HERE / "results" / f"{invoices // 1000}k_invoices.json"
         if not baseline.exists():
             parser.error(f"--only-large needs the 1M results {baseline}: run `make bench` with --no-large first")
         earlier = json.loads(baseline.read_text())
