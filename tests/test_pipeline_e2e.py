@@ -162,6 +162,16 @@ def test_marts_keep_their_declared_types_and_not_null_columns(pipeline):
     shown = event.asset_materialization.metadata["dagster/column_schema"].value.columns
     assert [(c.name, c.type, c.constraints.nullable) for c in shown] == [
         (c, t, not n) for c, t, n in built["aging_by_department"]]
+    # a table's materialization has its row count; a view's has its columns but no count (counting a
+    # view runs its query: orchestration/lib/dbt/metadata.py)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        [(aging_rows,)] = conn.execute("select count(*) from marts.aging_by_department").fetchall()
+    assert event.asset_materialization.metadata["dagster/row_count"].value == aging_rows
+    with DagsterInstance.get() as instance:
+        view = instance.get_latest_materialization_event(
+            AssetKey(["intermediate", "int_invoice_state_as_of"])).asset_materialization.metadata
+    assert "dagster/row_count" not in view
+    assert "as_of_date" in [c.name for c in view["dagster/column_schema"].value.columns]
     # the database refuses an empty department: nothing written
     with duckdb.connect(str(settings.warehouse)) as conn:
         conn.execute("begin")

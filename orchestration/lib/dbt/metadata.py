@@ -1,5 +1,9 @@
 """Row counts and column schemas for dbt assets, read after dbt has finished.
 
+A table gets its row count; a view does not: counting a view runs its query, and at 10M invoices
+the project's views (the rules side by side, the R15 intervals at D, ...) took 27 s to count, a
+tenth of a daily run, for a number nobody reads off a view (benchmarks/README.md, session 9).
+
 dagster-dbt's `fetch_row_counts()` / `fetch_column_metadata()` query the warehouse while dbt is
 still running; with DuckDB (one writer per file) that collides with dbt's own lock. So the dbt
 events are held until dbt exits, then each materialization gets its table's row count and
@@ -47,14 +51,16 @@ def with_table_metadata(context: AssetExecutionContext, invocation: DbtCliInvoca
             ).fetchall():
                 columns.setdefault((schema, table), []).append(TableColumn(
                     column, data_type, description=comment, constraints=TableColumnConstraints(nullable=nullable)))
+            tables = set(conn.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall())
             for output_name, (schema, table) in relations.items():
                 if (schema, table) not in columns:
                     continue
-                [(rows,)] = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()
-                metadata[output_name] = {
-                    "dagster/row_count": rows,
-                    "dagster/column_schema": TableSchema(columns=columns[(schema, table)]),
-                }
+                metadata[output_name] = {"dagster/column_schema": TableSchema(columns=columns[(schema, table)])}
+                if (schema, table) in tables:
+                    [(rows,)] = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()
+                    metadata[output_name]["dagster/row_count"] = rows
     for event in held:
         if isinstance(event, Output) and event.output_name in metadata:
             event = event.with_metadata({**event.metadata, **metadata[event.output_name]})
