@@ -25,6 +25,9 @@ from typing import IO
 from dagster import DagsterEventType, Field, logger
 
 LOGGER_NAME = "rettidig"
+# A step's log message that starts with this is also a progress line on the terminal (for work inside
+# a step that no Dagster event marks, e.g. the chain a forced re-close builds first)
+PROGRESS_PREFIX = "progress: "
 # the terminal stream of this process while a run writes its log file (set by `to_log_file`)
 _terminal: list[IO[str]] = []
 
@@ -92,10 +95,14 @@ class ProgressHandler(logging.Handler):
         try:
             meta = getattr(record, "dagster_meta", None) or {}
             event = meta.get("dagster_event")
-            if event is None:
-                return
             step_key = meta.get("step_key")
-            line = self.line_for(event, step_key)
+            if event is None:
+                message = meta.get("orig_message") or ""
+                if not (step_key and message.startswith(PROGRESS_PREFIX)):
+                    return
+                line = f"{time.strftime('%H:%M:%S')}  {phase(step_key)}: {message.removeprefix(PROGRESS_PREFIX)}"
+            else:
+                line = self.line_for(event, step_key)
             # a partitioned step materializes once per partition with the same summary: print it once
             if line and (step_key, line[10:]) not in self.printed:
                 self.printed.add((step_key, line[10:]))

@@ -4,10 +4,16 @@
 --     A run passes D as the environment variable RETTIDIG_AS_OF_DATE (read when the var is null),
 --     not as --vars: a var on dbt's command line makes dbt parse the whole project again, an environment
 --     variable only the files that read it (docs/architecture.md, "dbt's parse").
---   * the last day of every closable month (R13): from the month of the earliest Modtagetdato
---     to the last month that ends on or before the watermark.
+--   * the last day of every closable month (R13) the period close can still take: from the month
+--     of the earliest Modtagetdato to the last month that ends on or before the watermark, less the
+--     months it has taken (marts.period_close keeps a closed month as reported, so nothing reads
+--     their month-end states again), except those this run closes again (force_close with the
+--     close's range: the period close asset builds this chain for them first). Before the first
+--     close, every closable month (macros/period_close.sql; docs/architecture.md, "Month ends only
+--     where a close needs them").
 -- A date that is both (D falls on a closable month's last day) is one row with both flags.
 {%- set as_of = var('as_of_date') or env_var('RETTIDIG_AS_OF_DATE', '') or none %}
+{%- set close = close_parameters() %}
 with watermark as (
     select * from {{ ref('int_data_watermark') }}
 ),
@@ -31,6 +37,10 @@ month_ends as (
         watermark.last_closable_month + interval 1 month,
         interval 1 month
     ) as months(month_start)
+    where not list_contains({{ months_closed() }}, cast(months.month_start as date))
+    {%- if close.force %}
+        or {{ in_close_range('cast(months.month_start as date)', close) }}
+    {%- endif %}
 ),
 
 all_dates as (

@@ -2,7 +2,7 @@
   R13 period close: one row per closed month and department (all seven), kept as reported.
 
   The months to close come from vars close_month_from / close_month_to (the Dagster partition's
-  time window); without them nothing new is closed, so a plain `dbt build` changes nothing here.
+  time window, passed as environment variables: macros/period_close.sql); without them nothing new is closed, so a plain `dbt build` changes nothing here.
   Only closable months are taken (int_as_of_dates: the month's last day is on or before the
   data watermark; the orchestration layer refuses other months with a message, and this filter
   makes sure). A month already in the table is skipped unless var force_close is true, in which
@@ -18,10 +18,7 @@
         on_schema_change='append_new_columns'
     )
 }}
-{#- The close passes its range as environment variables, read when the vars are not set (see int_as_of_dates) -#}
-{%- set month_from = var('close_month_from') or env_var('RETTIDIG_CLOSE_MONTH_FROM', '') or none -%}
-{%- set month_to = var('close_month_to') or env_var('RETTIDIG_CLOSE_MONTH_TO', '') or none -%}
-{%- set force_close = (var('force_close') or env_var('RETTIDIG_FORCE_CLOSE', 'false')) | string | lower in ['true', '1', 'yes'] -%}
+{%- set close = close_parameters() -%}
 
 with measures as (
     select * from {{ ref('int_period_close_measures') }}
@@ -31,16 +28,11 @@ months_to_close as (
     select distinct month
     from measures
     where
-    {%- if month_from or month_to %}
-        {% if month_from -%}
-        month >= cast(date_trunc('month', cast('{{ month_from }}' as date)) as date)
-        {%- else -%} true {%- endif %}
-        and {% if month_to -%}
-        month <= cast(date_trunc('month', cast('{{ month_to }}' as date)) as date)
-        {%- else -%} true {%- endif %}
+    {%- if close.month_from or close.month_to %}
+        {{ in_close_range('month', close) }}
         -- never close a month whose last day is after the watermark
         and as_of_date <= data_watermark
-        {%- if is_incremental() and not force_close %}
+        {%- if is_incremental() and not close.force %}
         -- a closed month is kept as reported
         and month not in (select month from {{ this }})
         {%- endif %}

@@ -4,6 +4,12 @@ One partition per month. A backfill of any range runs as one run (single-run bac
 partition range becomes the dbt vars `close_month_from` / `close_month_to`, and the incremental
 model `period_close` takes every month of the range it has not taken yet (or all of them with
 `force`). A month that ends after the data watermark is refused before dbt runs.
+
+The month-end states of a month closed before are not kept (int_as_of_dates leaves the closed
+months out: nothing reads them again), so a forced re-close of such a month first builds the chain
+from int_as_of_dates to int_period_close_measures with the close's parameters, which puts those
+month ends back in. That chain belongs to the main dbt asset: it is rebuilt here outside Dagster's
+asset events (the main build's next run makes it what it was), and the step's log says so.
 """
 
 
@@ -18,11 +24,13 @@ from dagster import (
     Output,
 )
 from dagster_dbt import dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration.assets.raw import WAREHOUSE_POOL
-from orchestration.lib.dbt.metadata import with_table_metadata
+from orchestration.console import PROGRESS_PREFIX
+from orchestration.lib.dbt.metadata import dbt_failure, with_table_metadata
 from orchestration.lib.dbt.project import dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.partitions import monthly_partitions
@@ -36,6 +44,9 @@ from orchestration.warehouse import Warehouse, record_close
 PERIOD_CLOSE_SELECT = "period_close period_close_trend rpt_period_close"
 # What every other build passes for the close's parameters: no months to close.
 NO_CLOSE = {"RETTIDIG_CLOSE_MONTH_FROM": "", "RETTIDIG_CLOSE_MONTH_TO": "", "RETTIDIG_FORCE_CLOSE": "false"}
+# The models between the dates the states are evaluated at and the close's measures: what a forced
+# re-close of a month closed before builds first, for that month's last day.
+MONTH_END_CHAIN = "int_as_of_dates+,+int_period_close_measures"
 
 
 class PeriodCloseConfig(Config):
@@ -89,6 +100,9 @@ def period_close_models(
         "data_watermark": MetadataValue.text(str(bounds.data_watermark)),
         "forced": config.force,
     }
+    again = [m for m in taken if m in bounds.taken]
+    if again:
+        build_month_end_states(context, dbt, again, parameters)
     # No unit tests in a production run (they run in the test suite; see assets/dbt.py).
     invocation = dbt.cli_with_parameters(["build", "--exclude-resource-type", "unit_test"], parameters, context=context)
     events, failure = [], None
@@ -109,3 +123,23 @@ def period_close_models(
         yield event
     if failure is not None:
         raise failure
+
+
+def build_month_end_states(context: AssetExecutionContext, dbt: DbtCli, months: list[dt.date],
+                           parameters: dict[str, str]) -> None:
+    """The states at the last day of months closed before, for a forced re-close: the chain from
+    int_as_of_dates to int_period_close_measures, built with the close's parameters."""
+    names = ", ".join(f"{m:%Y-%m}" for m in months)
+    context.log.info(f"{PROGRESS_PREFIX}{names} closed before: computing the month-end states again ...")
+    context.log.info(
+        f"dbt build --select {MONTH_END_CHAIN}: the main dbt asset's models, built here outside its asset "
+        "events; its next run builds them without these month ends again."
+    )
+    rebuild = dbt.cli_with_parameters(
+        ["build", "--select", MONTH_END_CHAIN, "--exclude-resource-type", "unit_test"], parameters, context=None
+    )
+    try:
+        rebuild.wait()
+    except DagsterDbtCliRuntimeError:
+        raise dbt_failure(rebuild) from None
+    context.log.info(f"{PROGRESS_PREFIX}{names}: month-end states computed again")
