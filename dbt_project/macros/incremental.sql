@@ -193,18 +193,30 @@
     {%- elif state[0] is none -%}
         {%- set reason = 'it has no watermarks in ' ~ watermarks_relation() -%}
     {%- elif state[1] != build_fingerprint() -%}
-        {%- set reason = 'its code, the code or seeds upstream of it, or its vars changed since its last build' -%}
+        {%- set reason = fingerprint_changed() -%}
     {%- elif state[2] > state[0] -%}
         {%- set reason = 'a file load was undone (load ' ~ state[2] ~ ', raw.load_log status removed) since its last build' -%}
     {%- endif -%}
-    {#- dbt-duckdb opens no transaction for a hook outside it, but a query dbt made (a column list, a
-        relation cache miss) may have: commit it, so that the reset commits on its own. -#}
+    {{ commit_then_reset(reason, 'key', watermarks_relation()) }}
+{% endmacro %}
+
+{#- Why a model recomputes everything when its build_fingerprint differs from the kept one. -#}
+{% macro fingerprint_changed() %}
+    {{ return('its code, the code or seeds upstream of it, or its vars changed since its last build') }}
+{% endmacro %}
+
+{#- The end of a reset hook (reset_incremental_model, reset_grouped_model): commit what dbt's queries
+    opened, then, when there is a reason, empty the model and what it keeps about its last build
+    (`bookkeeping`, rows by model name), so that this build computes every `unit` (key, group).
+    dbt-duckdb opens no transaction for a hook outside it, but a query dbt made (a column list, a
+    relation cache miss) may have: committing it first makes the reset commit on its own. -#}
+{% macro commit_then_reset(reason, unit, bookkeeping) %}
     {%- call statement('incremental_reset_begin', auto_begin=True) -%} select 1 {%- endcall -%}
     {%- do adapter.commit() -%}
     {%- if reason -%}
-        {%- do log(this.identifier ~ ': recomputing every key: ' ~ reason, info=True) -%}
+        {%- do log(this.identifier ~ ': recomputing every ' ~ unit ~ ': ' ~ reason, info=True) -%}
         delete from {{ this }};
-        delete from {{ watermarks_relation() }} where model = '{{ this.identifier }}';
+        delete from {{ bookkeeping }} where model = '{{ this.identifier }}';
     {%- endif -%}
 {% endmacro %}
 

@@ -90,15 +90,9 @@
     {%- if kept[0] == 0 -%}
         {%- set reason = 'it has no checksums in ' ~ group_checksums_relation() -%}
     {%- elif kept[1] != build_fingerprint() -%}
-        {%- set reason = 'its code, the code or seeds upstream of it, or its vars changed since its last build' -%}
+        {%- set reason = fingerprint_changed() -%}
     {%- endif -%}
-    {%- call statement('grouped_reset_begin', auto_begin=True) -%} select 1 {%- endcall -%}
-    {%- do adapter.commit() -%}
-    {%- if reason -%}
-        {%- do log(this.identifier ~ ': recomputing every group: ' ~ reason, info=True) -%}
-        delete from {{ this }};
-        delete from {{ group_checksums_relation() }} where model = '{{ this.identifier }}';
-    {%- endif -%}
+    {{ commit_then_reset(reason, 'group', group_checksums_relation()) }}
 {% endmacro %}
 
 {#- Hook 2, in the model's transaction: the checksums now, the changed groups, their rows deleted. -#}
