@@ -229,20 +229,22 @@ def dbt_breakdown(target: Path) -> dict:
     results = json.loads(runs[-1].read_text())
     by_kind: dict[str, float] = {}
     count: dict[str, int] = {}
-    models = []
+    models, tests = [], []
     for r in results["results"]:
         kind = r["unique_id"].split(".")[0]
         by_kind[kind] = round(by_kind.get(kind, 0) + r["execution_time"], 2)
         count[kind] = count.get(kind, 0) + 1
-        if kind == "model":
-            models.append((r["unique_id"].split(".")[-1], round(r["execution_time"], 2)))
+        if kind in ("model", "test"):
+            (models if kind == "model" else tests).append((r["unique_id"].split(".")[2], round(r["execution_time"], 2)))
     models.sort(key=lambda m: -m[1])
+    tests.sort(key=lambda t: -t[1])
     return {
         "dbt_elapsed_seconds": round(results["elapsed_time"], 2),
         "nodes_by_kind": count,
         "node_seconds_by_kind": by_kind,
         "unit_tests_run": count.get("unit_test", 0),
-        "slowest_models": models[:10],
+        "slowest_models": models[:25],
+        "slowest_tests": tests[:10],
     }
 
 
