@@ -1,5 +1,6 @@
--- R13: the period-close measures for every closable month and every one of the seven
--- departments, with D = the month's last day. This is what a snapshot of the month would hold;
+-- R13: the period-close measures for every closable month not closed yet (int_as_of_dates; and
+-- a month a forced re-close takes again) and every one of the seven departments, with D = the
+-- month's last day. This is what a snapshot of the month would hold;
 -- the incremental mart period_close takes it for the months an operator closes and keeps it.
 --   as of D (int_invoice_state_as_of): in process, lying 13-30 days (buckets 13-21 and 22-30),
 --     lying 22+ days (buckets 22-30 and 31+), overdue (count and DKK), missing goods receipt,
