@@ -25,7 +25,9 @@
        deleted; dbt's delete+insert then inserts what the model computed.
     3. in the transaction, after the model (also in a full build): the checksums written.
   The cost of a run is one scan of the input (count and hash per group) and the aggregate of the
-  changed groups only.
+  changed groups only. Two marts grouped alike over one input share that scan: a model computes
+  the checksums once (`{{ group_checksums(input) }}`, a table) and each mart names it as the input's
+  'checksums' (with a depends_on line: a ref in a hook is not seen by dbt's parser).
 -#}
 
 {% macro incremental_by_group(key, input) %}
@@ -69,6 +71,18 @@
     temp.main.{{ adapter.quote(this.identifier ~ '__changed_groups') }}
 {%- endmacro %}
 
+{#- Per group of the input (its rows with the same `input.key`): the number of rows and the sum of
+    their hash(row), as text (a hugeint; DuckLake has none). What prepare_changed_groups compares
+    with the last build's. -#}
+{% macro group_checksums(input) %}
+    select
+        input_rows.{{ input['key'] }}                         as group_key,
+        count(*)                                              as row_count,
+        cast(sum(hash(input_rows)::hugeint) as varchar)       as checksum
+    from {{ ref(input['ref']) }} as input_rows
+    group by 1
+{% endmacro %}
+
 {#- Restricts the input to the changed groups in an incremental run; `true` in a full build. -#}
 {% macro changed_groups_only(key_expression) -%}
     {%- if is_incremental() -%}
@@ -103,12 +117,11 @@
     {%- set spec = changed_groups_spec() -%}
     {%- call statement('changed_groups', fetch_result=True, auto_begin=True) -%}
     create or replace temp table {{ current_group_checksums_relation() }} as
-    select
-        input_rows.{{ spec['input']['key'] }} as group_key,
-        count(*)                              as row_count,
-        sum(hash(input_rows)::hugeint)        as checksum
-    from {{ ref(spec['input']['ref']) }} as input_rows
-    group by 1;
+    {% if spec['input'].get('checksums') -%}
+    select * from {{ ref(spec['input']['checksums']) }};
+    {%- else -%}
+    {{ group_checksums(spec['input']) }};
+    {%- endif %}
     {% if is_incremental() -%}
     -- a group has changed when its count or checksum differs from the last build's, or it is new,
     -- or it has gone (no rows now: its rows in the model go and none come back)

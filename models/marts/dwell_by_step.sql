@@ -3,8 +3,10 @@
 -- invoice's days in it (an invoice's days in a step are summed over its intervals of that step; a
 -- step with 0 days counts as had).
 -- Incremental by month (macros/incremental_by_group.sql): a run recomputes the months whose
--- invoices changed.
-{{ incremental_by_group('month', {'ref': 'int_invoice_dwell_intervals', 'key': 'paid_month'}) }}
+-- invoices changed (their checksums: int_invoice_dwell_interval_checksums).
+{{ incremental_by_group('month', {'ref': 'int_invoice_dwell_intervals', 'key': 'paid_month',
+                                'checksums': 'int_invoice_dwell_interval_checksums'}) }}
+-- depends_on: {{ ref('int_invoice_dwell_interval_checksums') }}
 with invoice_steps as (
     select paid_month, department, invoice_id, step, sum(days) as days
     from {{ ref('int_invoice_dwell_intervals') }}
