@@ -76,9 +76,9 @@
     with the last build's. -#}
 {% macro group_checksums(input) %}
     select
-        input_rows.{{ input['key'] }}                         as group_key,
-        count(*)                                              as row_count,
-        cast(sum(hash(input_rows)::hugeint) as varchar)       as checksum
+        input_rows.{{ input['key'] }} as group_key,
+        count(*) as row_count,
+        cast(sum(hash(input_rows)::hugeint) as varchar) as checksum
     from {{ ref(input['ref']) }} as input_rows
     group by 1
 {% endmacro %}
