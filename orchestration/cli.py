@@ -342,30 +342,13 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 
 def unloaded_files(settings: Settings) -> list[str]:
     """Export files in the drop folder whose exact bytes the warehouse has not loaded yet."""
-    import hashlib
-
-    import duckdb
-
-    from orchestration.loading.loader import scan_drop_folder
+    from orchestration.loading import loader
     from orchestration.warehouse import Warehouse, connect
 
-    files = [f.path for fs in scan_drop_folder(settings.exports_dir).files.values() for f in fs]
     if not Warehouse.from_env().exists():
-        return [p.name for p in files]
+        return [f.path.name for fs in loader.scan_drop_folder(settings.exports_dir).files.values() for f in fs]
     with connect(read_only=True) as conn:
-        try:
-            loaded = set(conn.execute("select file_name, sha256 from raw.load_log where status = 'loaded'").fetchall())
-        except duckdb.CatalogException:
-            return [p.name for p in files]
-
-    def sha256(path: Path) -> str:
-        digest = hashlib.sha256()
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
-
-    return [p.name for p in files if (p.name, sha256(p)) not in loaded]
+        return loader.unloaded_files(conn, settings.exports_dir)
 
 
 def cmd_close(args: argparse.Namespace) -> int:

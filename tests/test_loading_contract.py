@@ -7,6 +7,7 @@ raw.quarantine (line, column, reason), raw.load_log.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,13 +15,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.loading import loader
 from orchestration.loading.loader import (
+    LOAD_LOG_COLUMNS,
     LOAD_ORDER,
     ensure_raw_schema,
     load_drop_folder,
     load_source,
     remove_file_load,
     scan_drop_folder,
+    unloaded_files,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "contract" / "examples"
@@ -696,6 +700,52 @@ def test_identical_redelivery_is_a_noop(conn, drop):
     assert conn.execute("SELECT load_id, status FROM raw.load_log ORDER BY load_id").fetchall() == [
         (1, "loaded"), (2, "unchanged")
     ]
+
+
+def test_a_loaded_file_untouched_since_is_not_read_again(conn, drop, monkeypatch):
+    """A run hashes a loaded file only when its size, times or inode differ from the last run's
+    (files.file_stat): at 10M invoices the drop folder holds some 9.5 GB that every run re-read."""
+    name = "varemodtagelser_20250301.csv"
+    path = put(drop, name, f"{VM}\nVM-1;IO-1;1;12-02-2025;40;AB12\n")
+    assert unloaded_files(conn, drop) == [name]
+    first = load_one(conn, drop, "varemodtagelser")
+    hashed = []
+    real = loader.file_sha256
+    monkeypatch.setattr(loader, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    again = load_one(conn, drop, "varemodtagelser")
+    assert (again.status, again.sha256, hashed) == ("unchanged", first.sha256, [])
+    assert unloaded_files(conn, drop) == [] and hashed == []
+    # touched, the same bytes: hashed once (unchanged), and its new signature kept for the next run
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert load_one(conn, drop, "varemodtagelser").status == "unchanged" and hashed == [name]
+    assert load_one(conn, drop, "varemodtagelser").status == "unchanged" and hashed == [name]
+    # rewritten with the same size and its modification time set back: the change time tells
+    before = path.stat()
+    path.write_text(f"{VM}\nVM-1;IO-1;1;12-02-2025;41;AB12\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert unloaded_files(conn, drop) == [name]
+    assert load_one(conn, drop, "varemodtagelser").status == "rejected"
+    assert conn.execute('SELECT "Antal" FROM raw.varemodtagelser').fetchall() == [(Decimal("40"),)]
+
+
+def test_a_load_log_from_before_file_stat_gets_the_column(conn, drop, tmp_path):
+    """A warehouse whose raw.load_log predates the file_stat column: its loaded files are hashed
+    (unchanged), the column is added, and the run after reads the signature instead."""
+    name = "varemodtagelser_20250301.csv"
+    put(drop, name, f"{VM}\nVM-1;IO-1;1;12-02-2025;40;AB12\n")
+    first = load_one(conn, drop, "varemodtagelser")
+    # the load_log as an older version wrote it: no file_stat column
+    old = ", ".join(f'"{n}"' for n, _ in LOAD_LOG_COLUMNS if n != "file_stat")
+    conn.execute(f"CREATE TABLE old_log AS SELECT {old} FROM raw.load_log")
+    conn.execute("DROP TABLE raw.load_log")
+    conn.execute("CREATE TABLE raw.load_log AS SELECT * FROM old_log")
+    assert unloaded_files(conn, drop) == []  # a read-only use: hashed, no column needed
+    again = load_one(conn, drop, "varemodtagelser")
+    assert (first.status, again.status, again.sha256) == ("loaded", "unchanged", first.sha256)
+    assert conn.execute(
+        "SELECT status, file_stat IS NOT NULL FROM raw.load_log ORDER BY load_id"
+    ).fetchall() == [("loaded", False), ("unchanged", True)]
 
 
 def test_changed_redelivery_is_rejected_whole(conn, drop):

@@ -42,6 +42,7 @@ from orchestration.loading.files import (
     FileBytes,
     IgnoredFile,
     file_sha256,
+    file_stat,
     inspect_and_copy,
     inspect_bytes,
     read_header,
@@ -86,6 +87,7 @@ LOAD_LOG_COLUMNS = (
     ("warnings", "VARCHAR[]"),
     ("error", "VARCHAR"),
     ("loaded_at", "TIMESTAMP"),
+    ("file_stat", "VARCHAR"),  # files.file_stat when the run saw the file (added in session 10)
 )
 QUARANTINE_COLUMNS = (
     ("load_id", "BIGINT"),
@@ -135,6 +137,7 @@ class FileLoadResult:
     load_id: int | None = None
     sha256: str | None = None
     bytes: int | None = None
+    file_stat: str | None = None  # files.file_stat as this run saw the file
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -327,6 +330,14 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
             + ")"
         )
     conn.execute(";\n".join(statements))
+    # a load_log created before a column was added gets it (at the end, where _log writes it)
+    have = {c for (c,) in conn.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        f"AND schema_name = '{RAW_SCHEMA}' AND table_name = 'load_log'"
+    ).fetchall()}
+    for name, type_ in LOAD_LOG_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE {RAW_SCHEMA}.load_log ADD COLUMN {_q(name)} {type_}")
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
@@ -343,6 +354,7 @@ def _log(conn: duckdb.DuckDBPyConnection, *results: FileLoadResult) -> None:
                 "(" + ", ".join(_sql_value(v) for v in (
                     r.load_id, r.file_name, r.source, r.extract_date, r.sha256, r.bytes, r.encoding, r.status,
                     r.rows, r.rows_loaded, r.rows_duplicate, r.rows_quarantined, list(r.warnings), r.error, now,
+                    r.file_stat,
                 )) + ")"
                 for r in results[i:i + 500]
             )
@@ -525,29 +537,63 @@ class _Copies:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[int, str, str]]:
-    """(load_id, sha256, encoding) of each file's load in force: loaded and not removed since."""
+def _current_loads(conn: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[int, str, str, str | None]]:
+    """(load_id, sha256, encoding, file_stat) of each file's load in force (loaded and not removed
+    since), with the file_stat of the last run that saw those bytes (files.file_stat; None when no
+    run recorded one: a load_log from before the column)."""
+    has_stat = conn.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+        f"AND schema_name = '{RAW_SCHEMA}' AND table_name = 'load_log' AND column_name = 'file_stat'"
+    ).fetchone()[0]
     rows = conn.execute(
-        f"""SELECT file_name, load_id, sha256, encoding, status FROM {RAW_SCHEMA}.load_log
-            WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest({_sql_value(names)}))
-            QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1"""
+        f"""WITH in_force AS (
+                SELECT file_name, load_id, sha256, encoding, status FROM {RAW_SCHEMA}.load_log
+                WHERE status IN ('{LOADED}', '{REMOVED}') AND file_name IN (SELECT unnest({_sql_value(names)}))
+                QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1
+            ), seen AS (
+                SELECT seen.file_name, max_by({"seen.file_stat" if has_stat else "NULL::VARCHAR"}, seen.load_id) AS file_stat
+                FROM {RAW_SCHEMA}.load_log AS seen JOIN in_force USING (file_name)
+                WHERE seen.load_id >= in_force.load_id AND seen.status IN ('{LOADED}', '{UNCHANGED}')
+                GROUP BY seen.file_name
+            )
+            SELECT file_name, load_id, sha256, encoding, status, seen.file_stat
+            FROM in_force LEFT JOIN seen USING (file_name)"""
     ).fetchall()
-    return {r[0]: (r[1], r[2], r[3]) for r in rows if r[4] == LOADED}
+    return {r[0]: (r[1], r[2], r[3], r[5]) for r in rows if r[4] == LOADED}
 
 
-def _prepare(f: DropFile, prior: tuple[int, str, str] | None, copies: _Copies) -> _Entry:
+def _is_loaded(path: Path, prior: tuple[int, str, str, str | None] | None, stat: str) -> bool:
+    """The file's bytes are those of its load in force: its file_stat is the one last seen (no read),
+    or else its sha256 is the load's."""
+    return prior is not None and (stat == prior[3] or file_sha256(path) == prior[1])
+
+
+def unloaded_files(conn: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
+    """The export files in `folder` whose exact bytes are not loaded (new, changed, or their load
+    removed): what a run would load or reject. Reads nothing but the files it has not seen as they
+    are now (files.file_stat)."""
+    files = [f for fs in scan_drop_folder(Path(folder)).files.values() for f in fs]
+    try:
+        priors = _current_loads(conn, [f.name for f in files])
+    except duckdb.CatalogException:  # no load_log yet: nothing is loaded
+        return [f.name for f in files]
+    return [f.name for f in files if not _is_loaded(f.path, priors.get(f.name), file_stat(f.path))]
+
+
+def _prepare(f: DropFile, prior: tuple[int, str, str, str | None] | None, copies: _Copies) -> _Entry:
     """Everything decided per file before reading: bytes, re-delivery, encoding, header."""
-    if prior is not None and file_sha256(f.path) == prior[1]:
-        # delivered again with identical bytes: a no-op (a hash, not a full inspection)
+    stat = file_stat(f.path)
+    if _is_loaded(f.path, prior, stat):
+        # delivered again with identical bytes: a no-op (a hash at most, not a full inspection)
         res = FileLoadResult(f.name, f.source, f.extract_date, UNCHANGED, encoding=prior[2], sha256=prior[1],
-                             bytes=f.path.stat().st_size)
+                             bytes=f.path.stat().st_size, file_stat=stat)
         return _Entry(f, res)
     if prior is None:
         info, read_path = inspect_and_copy(f.path, lambda: copies.target(f))
     else:
         info, read_path = inspect_bytes(f.path), f.path
     res = FileLoadResult(f.name, f.source, f.extract_date, LOADED, encoding=info.encoding,
-                         sha256=info.sha256, bytes=info.size)
+                         sha256=info.sha256, bytes=info.size, file_stat=stat)
     e = _Entry(f, res)
     if prior is not None:
         res.status = REJECTED
