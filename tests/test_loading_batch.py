@@ -100,11 +100,11 @@ def write(folder: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def snapshot(conn, source: str) -> dict:
-    """Everything a load leaves behind, in a fixed order (load_log without its timestamp)."""
+    """Everything a load leaves behind, in a fixed order (load_log without its timestamp and the files' signatures)."""
     return {
         "raw": conn.execute(f"SELECT * FROM raw.{source} ORDER BY _load_id, _line").fetchall(),
         "quarantine": conn.execute("SELECT * FROM raw.quarantine ORDER BY load_id, line").fetchall(),
-        "load_log": conn.execute("SELECT * EXCLUDE (loaded_at) FROM raw.load_log ORDER BY load_id").fetchall(),
+        "load_log": conn.execute("SELECT * EXCLUDE (loaded_at, file_stat) FROM raw.load_log ORDER BY load_id").fetchall(),
     }
 
 

@@ -1000,7 +1000,7 @@ def test_ensure_raw_schema_creates_the_interface(conn):
     ]
     assert [c[0] for c in conn.execute("DESCRIBE raw.load_log").fetchall()] == [
         "load_id", "file_name", "source", "extract_date", "sha256", "bytes", "encoding", "status", "rows",
-        "rows_loaded", "rows_duplicate", "rows_quarantined", "warnings", "error", "loaded_at",
+        "rows_loaded", "rows_duplicate", "rows_quarantined", "warnings", "error", "loaded_at", "file_stat",
     ]
 
 
