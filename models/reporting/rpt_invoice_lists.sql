@@ -1,3 +1,7 @@
+{{ config(materialized='table') }}
+-- A table, not a view like most of the report's models: computed once a run rather than once per
+-- reader (its three data tests and the report; 1.1 s of a daily run's tests at 10M invoices:
+-- benchmarks/README.md, session 10).
 -- Report (R3, R5, R6, R7): the four invoice lists of the follow-up report at D, one row per
 -- invoice and list, with the department name and the holder's name (current user version), in
 -- the report's order per list:

@@ -1,3 +1,8 @@
+{{ config(materialized='table') }}
+-- A table, not a view like most of the report's models: computed once a run from the paid
+-- invoices' events of the window rather than once per reader (its three data tests and the report;
+-- at 10M invoices the tests alone re-ran it for 3.5 s of a daily run: benchmarks/README.md,
+-- session 10).
 -- Report (R15): the process map of the most common paths: the consecutive event pairs of the
 -- invoices paid in the last var report_months months whose variant is one of the top
 -- var report_top_variants, with the count and median days of each pair (nodes are event types).
