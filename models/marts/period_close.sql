@@ -2,7 +2,8 @@
   R13 period close: one row per closed month and department (all seven), kept as reported.
 
   The months to close come from vars close_month_from / close_month_to (the Dagster partition's
-  time window, passed as environment variables: macros/period_close.sql); without them nothing new is closed, so a plain `dbt build` changes nothing here.
+  time window, passed as environment variables: macros/period_close.sql); without them nothing
+  new is closed, so a plain `dbt build` changes nothing here.
   Only closable months are taken (int_as_of_dates: the month's last day is on or before the
   data watermark; the orchestration layer refuses other months with a message, and this filter
   makes sure). A month already in the table is skipped unless var force_close is true, in which
