@@ -1,36 +1,16 @@
--- R11 returns: one row per RETURNERET event by the reporting date D, in the month of its
--- Tidspunkt, under the document's Forvaltning (current version) and the event's Årsagskode.
--- Events of documents not (yet) in the exports count nowhere.
+-- R11 returns: one row per RETURNERET event by the reporting date D of a document in the exports
+-- (int_return_events: the month of its Tidspunkt, the document's Forvaltning, the event's
+-- Årsagskode), stamped with D.
+-- A view: a run computes the returns of the documents that changed, and D is applied on reading.
+{{ config(materialized='view') }}
 with reporting_date as (
     select as_of_date from {{ ref('int_as_of_dates') }}
     where is_reporting_date
-),
-
-documents as (
-    select * from {{ ref('stg_kvantum__invoices') }}
-),
-
-reasons as (
-    select * from {{ ref('reason_codes') }}
 )
 
 select
-    events.event_id,
-    events.invoice_id,
-    documents.invoice_type,
-    documents.supplier_id,
-    documents.department,
-    events.event_date                                  as returned_date,
-    cast(date_trunc('month', events.event_date) as date) as return_month,
-    events.reason_code,
-    reasons.responsible,
-    events.from_user_id                                as returned_by_user_id,
+    returns.* exclude (_load_id),
     reporting_date.as_of_date
-from {{ ref('stg_kvantum__invoice_events') }} as events
-inner join documents
-    on events.invoice_id = documents.invoice_id
-cross join reporting_date
-left join reasons
-    on events.reason_code = reasons.reason_code
-where events.event_type = 'RETURNERET'
-    and events.event_date <= reporting_date.as_of_date
+from {{ ref('int_return_events') }} as returns
+inner join reporting_date
+    on returns.returned_date <= reporting_date.as_of_date
