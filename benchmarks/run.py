@@ -167,7 +167,6 @@ PROGRESS = re.compile(r"^(\d\d:\d\d:\d\d)  (.*)$", re.M)
 
 def materialize(name: str, work: Path, drop: Path, label: str, env: dict | None = None) -> dict:
     """`rettidig materialize` end to end into work/<label>; where its time went; dbt's breakdown."""
-    var = work / f"var_{label}"
     target = work / f"dbt_target_{label}"
     # dbt's saved parse, where dagster-dbt looks for it (DBT_TARGET_PATH), as in dbt_project/target
     # in production: without it every dbt invocation would parse the whole project (about 10 s more)
@@ -175,12 +174,7 @@ def materialize(name: str, work: Path, drop: Path, label: str, env: dict | None 
     if not (target / "partial_parse.msgpack").exists():
         shutil.copy(REPO / "dbt_project" / "target" / "partial_parse.msgpack", target / "partial_parse.msgpack")
     started = dt.datetime.now()
-    phase = run_phase(
-        name,
-        "import sys; from orchestration.cli import main; sys.exit(main(['materialize']))",
-        env={"RETTIDIG_VAR_DIR": str(var), "RETTIDIG_EXPORTS_DIR": str(drop), "DBT_TARGET_PATH": str(target),
-             **(env or {})},
-    )
+    phase = rettidig(name, ["materialize"], work, drop, label, env)
     # the progress lines go to the terminal's stream (stderr), the summary to stdout
     phase["breakdown"] = breakdown(phase.pop("stdout") + "\n" + phase.pop("stderr"), started, phase["seconds"])
     phase["dbt"] = dbt_breakdown(target)
@@ -189,14 +183,20 @@ def materialize(name: str, work: Path, drop: Path, label: str, env: dict | None 
 
 def close_all(work: Path, drop: Path, label: str, env: dict | None = None) -> dict:
     """`rettidig close --all` on the warehouse in work/<label> (nothing new in the drop folder)."""
-    phase = run_phase(
-        "close every closable month",
-        "import sys; from orchestration.cli import main; sys.exit(main(['close', '--all']))",
+    phase = rettidig("close every closable month", ["close", "--all"], work, drop, label, env)
+    phase.pop("stdout"), phase.pop("stderr")
+    return phase
+
+
+def rettidig(name: str, argv: list[str], work: Path, drop: Path, label: str, env: dict | None = None) -> dict:
+    """`rettidig <argv>` measured (run_phase) for the warehouse in work/var_<label>, the drop folder
+    `drop` and dbt's target folder work/dbt_target_<label>."""
+    return run_phase(
+        name,
+        f"import sys; from orchestration.cli import main; sys.exit(main({argv!r}))",
         env={"RETTIDIG_VAR_DIR": str(work / f"var_{label}"), "RETTIDIG_EXPORTS_DIR": str(drop),
              "DBT_TARGET_PATH": str(work / f"dbt_target_{label}"), **(env or {})},
     )
-    phase.pop("stdout"), phase.pop("stderr")
-    return phase
 
 
 def breakdown(stdout: str, started: dt.datetime, total: float) -> dict:

@@ -132,7 +132,7 @@
         on cast(now.group_key as varchar) is not distinct from kept.group_key
     where kept.group_key is null
         or now.row_count != kept.row_count
-        or cast(now.checksum as varchar) != kept.checksum;
+        or now.checksum != kept.checksum;
     delete from {{ this }}
     where cast({{ spec['key'] }} as varchar) in (
         select group_key from {{ group_checksums_relation() }}
@@ -153,7 +153,7 @@
 {% macro record_group_checksums() %}
     delete from {{ group_checksums_relation() }} where model = '{{ this.identifier }}';
     insert into {{ group_checksums_relation() }} (model, group_key, row_count, checksum, fingerprint, built_at)
-    select '{{ this.identifier }}', cast(group_key as varchar), row_count, cast(checksum as varchar), '{{ build_fingerprint() }}',
+    select '{{ this.identifier }}', cast(group_key as varchar), row_count, checksum, '{{ build_fingerprint() }}',
         current_localtimestamp()
     from {{ current_group_checksums_relation() }};
     drop table if exists {{ current_group_checksums_relation() }};
