@@ -344,6 +344,61 @@ def test_line_numbers_in_large_files_read_together(conn, tmp_path):
     ).fetchall() == [(name, line, hid) for hid, name, line in expected_bad]
 
 
+def _clean_event_files(rows_per_file: int) -> tuple[dict[str, str], list[tuple]]:
+    """Three files of one record per line (no empty line, no line break in a field), a few rows
+    failing a SQL check (an event outside the code list); the expected (id, file, line) of the rest."""
+    files, expected = {}, []
+    for k in range(3):
+        name = f"fakturahaendelser_2025030{k + 1}.csv"
+        parts = [FH + "\n"]
+        for j, i in enumerate(range(k * rows_per_file, (k + 1) * rows_per_file)):
+            event = "BOGUS" if i % 1013 == 0 else "GODKENDT"
+            parts.append(f"H-{i:07d};K-{i // 5:06d};14-02-2025 06:12:00;{event};AB12;;;\n")
+            if event != "BOGUS":
+                expected.append((f"H-{i:07d}", name, j + 2))
+        files[name] = "".join(parts)
+    return files, expected
+
+
+def test_a_batch_of_one_record_per_line_is_placed_without_pairing(conn, tmp_path, monkeypatch):
+    # The usual batch (_one_record_per_line, nothing rejected by DuckDB) takes its lines from the
+    # rowids (loader._pair_by_position); the result must be what pairing rows with records gives.
+    files, expected = _clean_event_files(40_000)
+    drop = write(tmp_path / "drop", files)
+    short_way = []
+    pair = loader._pair_by_position
+    monkeypatch.setattr(loader, "_pair_by_position", lambda c, reads, *a: short_way.append(len(reads)) or pair(c, reads, *a))
+    result = results(load_source(conn, drop, "fakturahaendelser"))
+    assert short_way == [3]
+    assert conn.execute(
+        'SELECT "Hændelses_id", _file_name, _line FROM raw.fakturahaendelser ORDER BY "Hændelses_id"'
+    ).fetchall() == expected
+    assert conn.execute("SELECT count(*), min(line), max(line) FROM raw.quarantine").fetchone() == (119, 2, 39_536)  # i = 0 and i = 118 * 1013, its 39,535th row
+
+    monkeypatch.setattr(loader, "_one_record_per_line", lambda *a: False)
+    c = duckdb.connect(str(tmp_path / "paired.duckdb"))
+    try:
+        assert results(load_source(c, drop, "fakturahaendelser")) == result
+        assert snapshot(c, "fakturahaendelser") == snapshot(conn, "fakturahaendelser")
+    finally:
+        c.close()
+    assert short_way == [3]
+
+
+@pytest.mark.parametrize("odd_line", ["", "H-X;K-1;14-02-2025 06:12:00;GODKENDT;AB12;;;;"],
+                         ids=["an empty line", "an extra empty field"])
+def test_a_batch_with_a_line_that_is_not_one_record_is_paired(conn, tmp_path, monkeypatch, odd_line):
+    files, expected = _clean_event_files(100)
+    files["fakturahaendelser_20250302.csv"] += odd_line + "\n"
+    short_way = []
+    monkeypatch.setattr(loader, "_pair_by_position", lambda *a: short_way.append(1))
+    load_source(conn, write(tmp_path / "drop", files), "fakturahaendelser")
+    assert short_way == []
+    assert conn.execute(
+        'SELECT "Hændelses_id", _file_name, _line FROM raw.fakturahaendelser ORDER BY "Hændelses_id"'
+    ).fetchall() == expected
+
+
 def test_batches_split_by_size_load_as_one(conn, tmp_path, monkeypatch):
     # Batches are bounded (BATCH_MAX_FILES, BATCH_MAX_BYTES); split anywhere, the result is the same.
     drop = write(tmp_path / "drop", EVENT_FILES)

@@ -786,14 +786,17 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
         ) from e
     except records.LineOrderError as e:
         raise _Rejected(_internal_error(first.f.name, f"the line scan failed: {e}")) from e
-    # Per file: its place in the batch, name, extract date, first line and record.
+    # Per file: its place in the batch, name, extract date, first line and record, and the rowid
+    # of its first row in `_ld_t` if DuckDB rejects none of the batch's records (the rows before it
+    # are the earlier files' data records).
+    first_rows = [sum(m.n_data_records for m in recmaps[:i]) for i in range(len(recmaps))]
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _ld_fmeta AS SELECT v.*, fl.first_line, fl.first_rec FROM (VALUES "
         + ", ".join(
-            f"({i}, {off}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)})"
-            for i, (e, off) in enumerate(zip(reads, offsets))
+            f"({i}, {off}, {_lit(e.f.name)}, {_sql_value(e.f.extract_date)}, {first_row})"
+            for i, (e, off, first_row) in enumerate(zip(reads, offsets, first_rows))
         )
-        + ") AS v(f, off, name, extract_date) JOIN _ld_files fl ON fl.f = v.f"
+        + ") AS v(f, off, name, extract_date, first_row) JOIN _ld_files fl ON fl.f = v.f"
     )
 
     # 2. DuckDB's rejected records, one row per record, with a reason in plain words.
@@ -886,6 +889,8 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
             f"data records on {sum(m.n_lines for m in recmaps)} lines ({bad_recs[1]} rejects off the record grid)",
         ))
     multi_line = any(m.multi_line_records for m in recmaps)
+    if not n_rejected and not multi_line and _one_record_per_line(conn, recmaps, n_fields):
+        return _pair_by_position(conn, reads, recmaps, checks, n_fields, first_rows, bad_expr)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
@@ -922,6 +927,47 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
     ).fetchone()[0]
     if crossed:
         raise _Rejected(_internal_error(first.f.name, f"{crossed} rows paired with records of another file"))
+    return _Prepared(reads, recmaps, checks, n_fields)
+
+
+def _one_record_per_line(conn: duckdb.DuckDBPyConnection, recmaps: list[records.RecordMap], n_fields: int) -> bool:
+    """The usual batch: every line of every file is one record with the header's number of fields
+    (no empty line, no record over several lines, no extra or missing field)."""
+    if any(m.n_records != m.n_lines or m.n_data_records != m.n_lines - 1 for m in recmaps):
+        return False
+    [(off_count,)] = conn.execute(f"SELECT count(*) FROM _ld_recs WHERE fields <> {n_fields}").fetchall()
+    return off_count == 0
+
+
+def _pair_by_position(
+    conn: duckdb.DuckDBPyConnection, reads: list[_Entry], recmaps: list[records.RecordMap],
+    checks: list[tuple[str, str, str]], n_fields: int, first_rows: list[int], bad_expr: str,
+) -> _Prepared:
+    """Step 3-4 for the usual batch (_one_record_per_line, and DuckDB rejected nothing): DuckDB's
+    k-th row of a file is its k-th data record, on line k + 2 (line 1 is the header), so `_ld_rows`
+    is `_ld_t` with the position worked out from its rowid, no pairing with the record map. (At 1M
+    invoices the pairing took about a third of the load.) Checked: each file's rows are exactly
+    the rowids it is expected at."""
+    expected = {f: (first, first + m.n_data_records - 1, m.n_data_records)
+                for f, (first, m) in enumerate(zip(first_rows, recmaps)) if m.n_data_records}
+    found = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
+        "SELECT _tf, min(rowid), max(rowid), count(*) FROM _ld_t GROUP BY _tf"
+    ).fetchall()}
+    if found != expected:
+        raise _Rejected(_internal_error(
+            reads[0].f.name, f"DuckDB's rows are not the files' records in order (rowids {found}, expected {expected})"
+        ))
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW _ld_rows AS
+        SELECT *, coalesce({bad_expr}, false) AS _bad FROM (
+            SELECT m.first_rec + 1 + t.rowid - m.first_row AS _rec, t._tf AS _f, t.rowid - m.first_row + 2 AS _line,
+                   {n_fields} AS _fields, false AS _bad_fields, m.name AS _name, m.extract_date AS _date, m.off AS _off,
+                   t.*
+            FROM _ld_t t JOIN _ld_fmeta m ON m.f = t._tf
+        )
+        """
+    )
     return _Prepared(reads, recmaps, checks, n_fields)
 
 
