@@ -1,5 +1,16 @@
 -- One row per invoice and credit note received by the reporting date D, with its state as of D
 -- (R1-R9). Credit notes carry NULL in every R1-R9 column.
+-- Kept across runs: a run recomputes the rows of the invoices not settled by D and of those with a
+-- new final state, and stamps D on the rest (macros/invoice_status_kept.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='invoice_id',
+    on_schema_change='append_new_columns',
+    pre_hook=[before_begin("{{ reset_invoice_status() }}"), "{{ prepare_invoice_status_changes() }}"],
+    post_hook=["{{ record_invoice_status_stamps() }}"]
+) }}
+-- depends_on: {{ ref('int_invoice_final_states') }}
 with reporting_date as (
     select as_of_date, data_watermark from {{ ref('int_as_of_dates') }}
     where is_reporting_date
@@ -7,11 +18,12 @@ with reporting_date as (
 
 documents as (
     select * from {{ ref('stg_kvantum__invoices') }}
+    where {{ invoice_status_changes_only('invoice_id') }}
 ),
 
 states as (
     select * from {{ ref('int_invoice_state_as_of') }}
-    where is_reporting_date
+    where is_reporting_date and {{ invoice_status_changes_only('invoice_id') }}
 )
 
 select

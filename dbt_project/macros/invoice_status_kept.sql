@@ -1,0 +1,132 @@
+{#-
+  invoice_status kept across runs (docs/architecture.md, "invoice_status kept across runs").
+
+  Every row of invoice_status carries D (as_of_date), so as a table rebuilt every run it wrote all
+  its rows every day: at 10 million invoices 13 s of a daily run, for rows of which some 96 % did
+  not change but for that date. Most rows are settled invoices: their state is their final state
+  (int_invoice_final_states) with D stamped on it, the same at every later D. So the mart is
+  incremental by invoice, and a run recomputes only:
+    - the documents whose row is not a settled one: invoices in process or unpaid at D (their state
+      moves with D), credit notes, and documents not yet settled at D;
+    - the settled invoices whose final state is new or was computed again since their row was
+      written (its stamp differs: stable date, the stable dates' _load_id, the rules' fingerprint,
+      the latest undone load);
+    - the documents that are gone (an undone load) or no longer received by D (an earlier D).
+  The rest get the new D and data watermark in place (an UPDATE of two columns, a fraction of a
+  second). Which rows to recompute is found by comparing what is there, as for the final states
+  (int_invoice_stable_states_due), not by a watermark: a run that stopped halfway is made good by
+  the next.
+
+  The stamps of the rows written live beside the mart, in incremental.invoice_status_stamps (one
+  row per row of the mart, its invoice_id and the hash of its final state's stamp, NULL for a row
+  that is not a settled one), not in a column of the mart, which BI reads.
+
+  The hooks:
+    1. before the model's transaction, committed on its own (as reset_incremental_model, for the
+       same reason): when the model's code or anything upstream of it changed (build_fingerprint,
+       kept in incremental.watermarks) or nothing is kept, every row and stamp goes.
+    2. in the transaction: the invoices to recompute, with their stamps now, into a temp table
+       (logged with their count), and their rows deleted; dbt's delete+insert then inserts what
+       the model computed for them.
+    3. in the transaction, after the model: D and the data watermark stamped on every row that
+       does not have them yet, the stamps written, the fingerprint kept.
+  A full build (the first, or --full-refresh) computes every row and writes every stamp.
+-#}
+
+{% macro invoice_status_stamps_relation() %}
+    {{ return(api.Relation.create(database=target.database, schema='incremental', identifier='invoice_status_stamps')) }}
+{% endmacro %}
+
+{% macro invoice_status_changes_relation() -%}
+    temp.main.{{ adapter.quote(this.identifier ~ '__changed_keys') }}
+{%- endmacro %}
+
+{#- Every document received by D with the stamp of the final state its row is made of: NULL when it
+    is not settled by D (its row is computed at every run). -#}
+{% macro invoice_status_stamps_now() %}
+    select
+        documents.invoice_id,
+        case when final_states.invoice_id is not null then hash(
+            final_states.as_of_date, final_states.stable_load_id, final_states.rules_fingerprint,
+            final_states.removed_loads_high_water
+        ) end as stamp
+    from {{ ref('stg_kvantum__invoices') }} as documents
+    inner join (select as_of_date from {{ ref('int_as_of_dates') }} where is_reporting_date) as reporting_date
+        on documents.received_date <= reporting_date.as_of_date
+    left join {{ ref('int_invoice_final_states') }} as final_states
+        on documents.invoice_id = final_states.invoice_id
+        and final_states.as_of_date <= reporting_date.as_of_date
+{% endmacro %}
+
+{#- Hook 1, before the model's transaction. -#}
+{% macro reset_invoice_status() %}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set kept = run_query(
+        "select any_value(fingerprint) from " ~ watermarks_relation()
+        ~ " where model = '" ~ this.identifier ~ "' and input = ''").rows[0][0] -%}
+    {%- set reason = none -%}
+    {%- if kept is none -%}
+        {%- set reason = 'it has no fingerprint in ' ~ watermarks_relation() ~ ' (it was built as a plain table)' -%}
+    {%- elif kept != build_fingerprint() -%}
+        {%- set reason = fingerprint_changed() -%}
+    {%- endif -%}
+    {{ commit_then_reset(reason, 'invoice', watermarks_relation()) }}
+    create table if not exists {{ invoice_status_stamps_relation() }} (invoice_id varchar, stamp ubigint);
+    {% if reason -%}
+    delete from {{ invoice_status_stamps_relation() }};
+    {%- endif %}
+{% endmacro %}
+
+{#- Hook 2, in the model's transaction: the invoices to recompute, their rows deleted. -#}
+{% macro prepare_invoice_status_changes() %}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- call statement('invoice_status_changes', fetch_result=True, auto_begin=True) -%}
+    -- a row is recomputed when it is not a settled one now or was not one when written, when its
+    -- final state's stamp changed, when it is new, or when its document is gone
+    create or replace temp table {{ invoice_status_changes_relation() }} as
+    select coalesce(now.invoice_id, kept.invoice_id) as invoice_id, now.invoice_id is not null as is_received, now.stamp
+    from ({{ invoice_status_stamps_now() }}) as now
+    full outer join {{ invoice_status_stamps_relation() }} as kept
+        on now.invoice_id = kept.invoice_id
+    where now.stamp is null or kept.stamp is null or now.stamp <> kept.stamp;
+    delete from {{ this }}
+    where invoice_id in (select invoice_id from {{ invoice_status_changes_relation() }});
+    select count(*) from {{ invoice_status_changes_relation() }}
+    {%- endcall -%}
+    {%- do log(this.identifier ~ ': ' ~ load_result('invoice_status_changes')['table'].rows[0][0]
+              ~ ' invoice(s) not settled by D or with a new final state to recompute', info=True) -%}
+{% endmacro %}
+
+{#- Restricts an input to the invoices to recompute in an incremental run; `true` in a full build. -#}
+{% macro invoice_status_changes_only(key_expression) -%}
+    {%- if is_incremental() -%}
+        {{ key_expression }} in (select invoice_id from {{ invoice_status_changes_relation() }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Hook 3, in the model's transaction, after it (also in a full build). -#}
+{% macro record_invoice_status_stamps() %}
+    update {{ this }} set as_of_date = reporting_date.as_of_date, data_watermark = reporting_date.data_watermark
+    from (select as_of_date, data_watermark from {{ ref('int_as_of_dates') }} where is_reporting_date) as reporting_date
+    where {{ this.identifier }}.as_of_date is distinct from reporting_date.as_of_date
+        or {{ this.identifier }}.data_watermark is distinct from reporting_date.data_watermark;
+    {% if is_incremental() -%}
+    delete from {{ invoice_status_stamps_relation() }}
+    where invoice_id in (select invoice_id from {{ invoice_status_changes_relation() }});
+    insert into {{ invoice_status_stamps_relation() }}
+    select invoice_id, stamp from {{ invoice_status_changes_relation() }} where is_received;
+    drop table {{ invoice_status_changes_relation() }};
+    {%- else -%}
+    create or replace table {{ invoice_status_stamps_relation() }} as
+    select invoice_id, stamp from ({{ invoice_status_stamps_now() }});
+    {%- endif %}
+    delete from {{ watermarks_relation() }} where model = '{{ this.identifier }}';
+    insert into {{ watermarks_relation() }} (model, input, load_id, fingerprint, built_at)
+    values ('{{ this.identifier }}', '', null, '{{ build_fingerprint() }}', current_localtimestamp());
+{% endmacro %}
