@@ -4,17 +4,54 @@ A DuckDB file has one writer, and a BI tool holding the pipeline's file would bl
 So BI tools get a file of their own: the `marts` schema (and nothing else: no raw data, no personal
 data) is copied into a new file beside the serving file, which then replaces it with one atomic
 rename. A reader that has the old file open keeps reading the old, complete state; the next
-connection sees the new one. Nobody ever sees a half-written file.
+connection sees the new one. Nothing ever sees a half-written file.
+
+A mart kept across runs in the warehouse (KEPT_MARTS: `invoice_status`, whose rows mostly change
+only in the reporting date stamped on them) is not copied row by row every time: the new file
+starts as a copy of the last publication, and only its rows whose stamp changed since then are
+replaced; the rest get the new reporting date in place. This is done only when the serving file is
+the very file the last publication wrote (its size, times and inode, as the warehouse recorded
+them) and the mart's columns are unchanged; else, and when the copy has grown well beyond a fresh
+one (deleted rows leave space behind), the mart is copied whole (docs/architecture.md, "The serving
+file").
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from orchestration.loading.files import file_stat
+
 SERVED_SCHEMA = "marts"
+BOOKKEEPING_SCHEMA = "incremental"
+PUBLICATION_TABLE = f"{BOOKKEEPING_SCHEMA}.publication"  # the last publication: its file and size
+
+
+@dataclass(frozen=True)
+class KeptMart:
+    """A mart kept across runs by key, with a stamp per row (NULL: recomputed at every run) in the
+    warehouse, and columns that every row carries the same value of (the reporting date)."""
+
+    key: str
+    stamps: str  # the warehouse's table of (key, stamp), one row per row of the mart
+    stamped_columns: tuple[str, ...]
+
+    def published_stamps(self, name: str) -> str:
+        return f"{BOOKKEEPING_SCHEMA}.published_{name}_stamps"
+
+
+KEPT_MARTS = {
+    "invoice_status": KeptMart("invoice_id", f"{BOOKKEEPING_SCHEMA}.invoice_status_stamps", ("as_of_date", "data_watermark")),
+}
+# a copy of the last publication is used while it is at most this much larger than the last fresh one
+MAX_GROWTH = 1.5
+# and while at most this share of a kept mart's rows changed (else copying it whole is as quick)
+MAX_CHANGED_SHARE = 0.5
 
 
 def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[str, int]:
@@ -39,12 +76,30 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
         raise RuntimeError(
             "The warehouse has no marts to publish: build the dbt models first (`rettidig materialize`)."
         )
+    kept = {name: KEPT_MARTS[name] for name, _ in relations if name in KEPT_MARTS and _exists(conn, KEPT_MARTS[name].stamps)}
+    full_bytes = _last_publication(conn, serving_path) if kept else None
+    from_copy = full_bytes is not None
+    if from_copy:
+        shutil.copyfile(serving_path, staging_path)
     rows: dict[str, int] = {}
+    copied_whole: list[str] = []
     conn.execute(f"attach '{staging_path}' as publishing")
     try:
-        conn.execute(f"create schema publishing.{SERVED_SCHEMA}")
+        conn.execute(f"create schema if not exists publishing.{SERVED_SCHEMA}")
+        if from_copy:  # marts gone from the warehouse go from the copy too
+            names = {name for name, _ in relations}
+            for (old,) in conn.execute(
+                "select table_name from duckdb_tables() where database_name = 'publishing' and schema_name = ?",
+                [SERVED_SCHEMA],
+            ).fetchall():
+                if old not in names:
+                    conn.execute(f'drop table publishing.{SERVED_SCHEMA}."{old}"')
         for name, comment in relations:
-            conn.execute(f'create table publishing.{SERVED_SCHEMA}."{name}" as select * from {SERVED_SCHEMA}."{name}"')
+            if not (from_copy and name in kept and _update_kept_mart(conn, name, kept[name])):
+                conn.execute(
+                    f'create or replace table publishing.{SERVED_SCHEMA}."{name}" as select * from {SERVED_SCHEMA}."{name}"'
+                )
+                copied_whole.append(name)
             if comment:
                 conn.execute(f'comment on table publishing.{SERVED_SCHEMA}."{name}" is {_quote(comment)}')
             for column, column_comment in conn.execute(
@@ -59,7 +114,96 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
     finally:
         conn.execute("detach publishing")
     os.replace(staging_path, serving_path)  # atomic on one file system
+    _record_publication(conn, serving_path, kept, fresh=not from_copy or bool(set(kept) & set(copied_whole)),
+                        full_bytes=full_bytes)
     return rows
+
+
+def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(conn.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() and schema_name = ? "
+        "and table_name = ?", [schema, name]).fetchone()[0])
+
+
+def _last_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> int | None:
+    """The size of the last fresh publication, if the serving file is still the very file the last
+    publication wrote and has not grown beyond MAX_GROWTH times that; else None (copy every mart)."""
+    if not _exists(conn, PUBLICATION_TABLE) or not serving_path.exists():
+        return None
+    row = conn.execute(f"select file_stat, full_bytes from {PUBLICATION_TABLE} where serving_path = ?",
+                       [str(serving_path.resolve())]).fetchone()
+    if row is None or row[0] != file_stat(serving_path) or serving_path.stat().st_size > MAX_GROWTH * row[1]:
+        return None
+    return row[1]
+
+
+def _update_kept_mart(conn: duckdb.DuckDBPyConnection, name: str, mart: KeptMart) -> bool:
+    """In the copy of the last publication: replace the rows whose stamp changed since then (or
+    that have none) with the warehouse's, and stamp the rest with the warehouse's reporting date.
+    False (nothing done) when that is not possible or not worth it: copy the mart whole."""
+    columns = "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? order by column_index"
+    if (conn.execute(columns, ["publishing", SERVED_SCHEMA, name]).fetchall()
+            != conn.execute(columns, [conn.execute("select current_database()").fetchone()[0], SERVED_SCHEMA, name]).fetchall()
+            or not _exists(conn, mart.published_stamps(name))):
+        return False
+    stamped = conn.execute(
+        f'select distinct {", ".join(mart.stamped_columns)} from {SERVED_SCHEMA}."{name}"').fetchall()
+    if len(stamped) > 1:
+        return False
+    key = mart.key
+    conn.execute(
+        f"""
+        create or replace temp table _publication_changes as
+        select coalesce(now.{key}, published.{key}) as {key}
+        from {mart.stamps} as now
+        full outer join {mart.published_stamps(name)} as published on now.{key} = published.{key}
+        where now.stamp is null or published.stamp is null or now.stamp <> published.stamp
+        """
+    )
+    try:
+        changed = conn.execute("select count(*) from _publication_changes").fetchone()[0]
+        total = conn.execute(f'select count(*) from {SERVED_SCHEMA}."{name}"').fetchone()[0]
+        if changed > MAX_CHANGED_SHARE * total:
+            return False
+        target = f'publishing.{SERVED_SCHEMA}."{name}"'
+        conn.execute(f"delete from {target} where {key} in (select {key} from _publication_changes)")
+        conn.execute(f'insert into {target} select * from {SERVED_SCHEMA}."{name}" '
+                     f"where {key} in (select {key} from _publication_changes)")
+        if stamped:
+            sets = ", ".join(f"{c} = ?" for c in mart.stamped_columns)
+            differs = " or ".join(f"{c} is distinct from ?" for c in mart.stamped_columns)
+            conn.execute(f"update {target} set {sets} where {differs}", [*stamped[0], *stamped[0]])
+        # the copy must now hold exactly the warehouse's rows (counted; the rows not replaced are
+        # those whose stamp is unchanged since they were published)
+        if conn.execute(f"select count(*) from {target}").fetchone()[0] != total:
+            conn.execute(f"delete from {target}")
+            return False
+        return True
+    finally:
+        conn.execute("drop table if exists _publication_changes")
+
+
+def _record_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path, kept: dict[str, KeptMart],
+                        fresh: bool, full_bytes: int | None) -> None:
+    """What the next publication checks: the serving file's signature, the size of the last fresh
+    publication, and the stamps of the kept marts' rows as published."""
+    if not kept:
+        return
+    size = serving_path.stat().st_size if fresh or full_bytes is None else full_bytes
+    conn.execute(f"create schema if not exists {BOOKKEEPING_SCHEMA}")
+    conn.execute(f"create table if not exists {PUBLICATION_TABLE} (serving_path varchar, file_stat varchar, full_bytes bigint)")
+    conn.execute("begin transaction")
+    try:
+        for name, mart in kept.items():
+            conn.execute(f"create or replace table {mart.published_stamps(name)} as select * from {mart.stamps}")
+        conn.execute(f"delete from {PUBLICATION_TABLE}")
+        conn.execute(f"insert into {PUBLICATION_TABLE} values (?, ?, ?)",
+                     [str(serving_path.resolve()), file_stat(serving_path), size])
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
 
 
 def _remove_abandoned_publications(serving_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 
 import duckdb
@@ -84,3 +86,65 @@ def test_publishing_nothing_says_what_to_do(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
         with pytest.raises(RuntimeError, match="build the dbt models first"):
             publish_marts(conn, tmp_path / "s.duckdb")
+
+
+def _kept_warehouse(path, rows: list[tuple], stamps: list[tuple]) -> None:
+    """A warehouse with a mart kept across runs (serving.KEPT_MARTS: invoice_status) and its stamps."""
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema if not exists marts; create schema if not exists incremental")
+        conn.execute("create or replace table marts.invoice_status "
+                     "(invoice_id varchar, state varchar, as_of_date date, data_watermark date)")
+        conn.executemany("insert into marts.invoice_status values (?, ?, ?, ?)", rows)
+        conn.execute("create or replace table incremental.invoice_status_stamps (invoice_id varchar, stamp ubigint)")
+        conn.executemany("insert into incremental.invoice_status_stamps values (?, ?)", stamps)
+        conn.execute("create or replace table marts.small as select 1 as n")
+
+
+def _served(serving) -> list[tuple]:
+    with duckdb.connect(str(serving), read_only=True) as bi:
+        return bi.execute("select * from marts.invoice_status order by invoice_id").fetchall()
+
+
+def test_a_kept_mart_is_published_from_the_last_publication(tmp_path):
+    import datetime as dt
+
+    d1, d2 = dt.date(2025, 1, 10), dt.date(2025, 1, 11)
+    warehouse, serving = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    # settled rows A, B, C, F and H-M (stamped), D and E not settled (no stamp: replaced at every
+    # publication)
+    settled = [(k, k.lower(), d1, d1) for k in "HIJKLM"]
+    settled_stamps = [(k, 100 + i) for i, k in enumerate("HIJKLM")]
+    _kept_warehouse(warehouse, [(k, k.lower(), d1, d1) for k in "ABCDEF"] + settled,
+                    [("A", 1), ("B", 2), ("C", 3), ("D", None), ("E", None), ("F", 6)] + settled_stamps)
+    with duckdb.connect(str(warehouse)) as conn:
+        assert publish_marts(conn, serving) == {"invoice_status": 12, "small": 1}
+    assert _served(serving) == [(k, k.lower(), d1, d1) for k in "ABCDEF"] + settled
+
+    # the next day: B's final state changed, E moved, F is gone, G is new, D stamped on every row;
+    # A's row is changed behind its unchanged stamp, which only a copy of the last publication keeps
+    # (5 of 12 rows to replace: under serving.MAX_CHANGED_SHARE)
+    _kept_warehouse(warehouse, [("A", "a, stamp unchanged", d2, d1), ("B", "b2", d2, d1), ("C", "c", d2, d1),
+                                ("D", "d", d2, d1), ("E", "e2", d2, d1), ("G", "g", d2, d1)]
+                    + [(k, s, d2, w) for k, s, _, w in settled],
+                    [("A", 1), ("B", 22), ("C", 3), ("D", None), ("E", None), ("G", None)] + settled_stamps)
+    with duckdb.connect(str(warehouse)) as conn:
+        assert publish_marts(conn, serving) == {"invoice_status": 12, "small": 1}
+    assert _served(serving) == [("A", "a", d2, d1), ("B", "b2", d2, d1), ("C", "c", d2, d1),
+                                ("D", "d", d2, d1), ("E", "e2", d2, d1), ("G", "g", d2, d1)] + [
+                                    (k, s, d2, w) for k, s, _, w in settled]
+
+    # a serving file that is not the one last published (here: a copy put in its place) is not
+    # trusted: every row is copied from the warehouse
+    shutil.copyfile(serving, tmp_path / "copy.duckdb")
+    os.replace(tmp_path / "copy.duckdb", serving)
+    with duckdb.connect(str(warehouse)) as conn:
+        publish_marts(conn, serving)
+    assert _served(serving)[0] == ("A", "a, stamp unchanged", d2, d1)
+
+    # nor is it when the mart's columns changed
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("update marts.invoice_status set state = 'a again' where invoice_id = 'A'")
+        conn.execute("alter table marts.invoice_status add column extra integer")
+        publish_marts(conn, serving)
+    assert _served(serving)[0] == ("A", "a again", d2, d1, None)
+    assert not list(tmp_path.glob(".s.duckdb.*"))  # no leftovers

@@ -18,8 +18,9 @@
   the next.
 
   The stamps of the rows written live beside the mart, in incremental.invoice_status_stamps (one
-  row per row of the mart, its invoice_id and the hash of its final state's stamp, NULL for a row
-  that is not a settled one), not in a column of the mart, which BI reads.
+  row per row of the mart, its invoice_id and the hash of its final state's stamp and the mart's
+  fingerprint, NULL for a row that is not a settled one), not in a column of the mart, which BI
+  reads. The publication to the serving file uses them too (orchestration/serving.py).
 
   The hooks:
     1. before the model's transaction, committed on its own (as reset_incremental_model, for the
@@ -42,13 +43,15 @@
 {%- endmacro %}
 
 {#- Every document received by D with the stamp of the final state its row is made of: NULL when it
-    is not settled by D (its row is computed at every run). -#}
+    is not settled by D (its row is computed at every run). The mart's fingerprint is in the stamp,
+    so that the serving file's publication (orchestration/serving.py), which compares the stamps
+    with those it published, sees a row computed by other code as changed. -#}
 {% macro invoice_status_stamps_now() %}
     select
         documents.invoice_id,
         case when final_states.invoice_id is not null then hash(
             final_states.as_of_date, final_states.stable_load_id, final_states.rules_fingerprint,
-            final_states.removed_loads_high_water
+            final_states.removed_loads_high_water, '{{ build_fingerprint() }}'
         ) end as stamp
     from {{ ref('stg_kvantum__invoices') }} as documents
     inner join (select as_of_date from {{ ref('int_as_of_dates') }} where is_reporting_date) as reporting_date
