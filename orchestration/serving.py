@@ -83,6 +83,7 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
         shutil.copyfile(serving_path, staging_path)
     rows: dict[str, int] = {}
     copied_whole: list[str] = []
+    updated: list[str] = []  # kept marts updated in the copy (their changes in _changes(name))
     conn.execute(f"attach '{staging_path}' as publishing")
     try:
         conn.execute(f"create schema if not exists publishing.{SERVED_SCHEMA}")
@@ -95,7 +96,9 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
                 if old not in names:
                     conn.execute(f'drop table publishing.{SERVED_SCHEMA}."{old}"')
         for name, comment in relations:
-            if not (from_copy and name in kept and _update_kept_mart(conn, name, kept[name])):
+            if from_copy and name in kept and _update_kept_mart(conn, name, kept[name]):
+                updated.append(name)
+            else:
                 conn.execute(
                     f'create or replace table publishing.{SERVED_SCHEMA}."{name}" as select * from {SERVED_SCHEMA}."{name}"'
                 )
@@ -114,9 +117,18 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
     finally:
         conn.execute("detach publishing")
     os.replace(staging_path, serving_path)  # atomic on one file system
-    _record_publication(conn, serving_path, kept, fresh=not from_copy or bool(set(kept) & set(copied_whole)),
-                        full_bytes=full_bytes)
+    try:
+        _record_publication(conn, serving_path, kept, updated, fresh=bool(set(kept) & set(copied_whole)),
+                            full_bytes=full_bytes)
+    finally:
+        for name in updated:
+            conn.execute(f"drop table if exists {_changes(name)}")
     return rows
+
+
+def _changes(name: str) -> str:
+    """The temp table of a kept mart's keys whose rows a publication replaced."""
+    return f"temp.main._publication_changes_{name}"
 
 
 def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -141,53 +153,54 @@ def _last_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> in
 def _update_kept_mart(conn: duckdb.DuckDBPyConnection, name: str, mart: KeptMart) -> bool:
     """In the copy of the last publication: replace the rows whose stamp changed since then (or
     that have none) with the warehouse's, and stamp the rest with the warehouse's reporting date.
-    False (nothing done) when that is not possible or not worth it: copy the mart whole."""
-    columns = "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? order by column_index"
+    Their keys stay in _changes(name) for _record_publication. False (nothing done) when that is
+    not possible or not worth it: copy the mart whole."""
+    columns = ("select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
+               "and table_name = ? order by column_index")
+    here = conn.execute("select current_database()").fetchone()[0]
     if (conn.execute(columns, ["publishing", SERVED_SCHEMA, name]).fetchall()
-            != conn.execute(columns, [conn.execute("select current_database()").fetchone()[0], SERVED_SCHEMA, name]).fetchall()
+            != conn.execute(columns, [here, SERVED_SCHEMA, name]).fetchall()
             or not _exists(conn, mart.published_stamps(name))):
         return False
     stamped = conn.execute(
         f'select distinct {", ".join(mart.stamped_columns)} from {SERVED_SCHEMA}."{name}"').fetchall()
     if len(stamped) > 1:
         return False
-    key = mart.key
+    key, changes, target = mart.key, _changes(name), f'publishing.{SERVED_SCHEMA}."{name}"'
     conn.execute(
         f"""
-        create or replace temp table _publication_changes as
+        create or replace temp table {changes} as
         select coalesce(now.{key}, published.{key}) as {key}
         from {mart.stamps} as now
         full outer join {mart.published_stamps(name)} as published on now.{key} = published.{key}
         where now.stamp is null or published.stamp is null or now.stamp <> published.stamp
         """
     )
-    try:
-        changed = conn.execute("select count(*) from _publication_changes").fetchone()[0]
-        total = conn.execute(f'select count(*) from {SERVED_SCHEMA}."{name}"').fetchone()[0]
-        if changed > MAX_CHANGED_SHARE * total:
-            return False
-        target = f'publishing.{SERVED_SCHEMA}."{name}"'
-        conn.execute(f"delete from {target} where {key} in (select {key} from _publication_changes)")
+    changed = conn.execute(f"select count(*) from {changes}").fetchone()[0]
+    total = conn.execute(f'select count(*) from {SERVED_SCHEMA}."{name}"').fetchone()[0]
+    if changed <= MAX_CHANGED_SHARE * total:
+        conn.execute(f"delete from {target} where {key} in (select {key} from {changes})")
         conn.execute(f'insert into {target} select * from {SERVED_SCHEMA}."{name}" '
-                     f"where {key} in (select {key} from _publication_changes)")
+                     f"where {key} in (select {key} from {changes})")
         if stamped:
             sets = ", ".join(f"{c} = ?" for c in mart.stamped_columns)
             differs = " or ".join(f"{c} is distinct from ?" for c in mart.stamped_columns)
             conn.execute(f"update {target} set {sets} where {differs}", [*stamped[0], *stamped[0]])
-        # the copy must now hold exactly the warehouse's rows (counted; the rows not replaced are
+        # the copy must now hold exactly the warehouse's rows (counted: the rows not replaced are
         # those whose stamp is unchanged since they were published)
-        if conn.execute(f"select count(*) from {target}").fetchone()[0] != total:
-            conn.execute(f"delete from {target}")
-            return False
-        return True
-    finally:
-        conn.execute("drop table if exists _publication_changes")
+        if conn.execute(f"select count(*) from {target}").fetchone()[0] == total:
+            return True
+        conn.execute(f"delete from {target}")
+    conn.execute(f"drop table {changes}")
+    return False
 
 
 def _record_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path, kept: dict[str, KeptMart],
-                        fresh: bool, full_bytes: int | None) -> None:
+                        updated: list[str], fresh: bool, full_bytes: int | None) -> None:
     """What the next publication checks: the serving file's signature, the size of the last fresh
-    publication, and the stamps of the kept marts' rows as published."""
+    publication, and the stamps of the kept marts' rows as published (those of the marts updated
+    in the copy: their changed keys' stamps replaced). After the serving file is in place: should
+    this not happen, the signature differs next time and every mart is copied whole."""
     if not kept:
         return
     size = serving_path.stat().st_size if fresh or full_bytes is None else full_bytes
@@ -196,7 +209,13 @@ def _record_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path, kep
     conn.execute("begin transaction")
     try:
         for name, mart in kept.items():
-            conn.execute(f"create or replace table {mart.published_stamps(name)} as select * from {mart.stamps}")
+            published = mart.published_stamps(name)
+            if name in updated:
+                changed = f"(select {mart.key} from {_changes(name)})"
+                conn.execute(f"delete from {published} where {mart.key} in {changed}")
+                conn.execute(f"insert into {published} select * from {mart.stamps} where {mart.key} in {changed}")
+            else:
+                conn.execute(f"create or replace table {published} as select * from {mart.stamps}")
         conn.execute(f"delete from {PUBLICATION_TABLE}")
         conn.execute(f"insert into {PUBLICATION_TABLE} values (?, ?, ?)",
                      [str(serving_path.resolve()), file_stat(serving_path), size])
