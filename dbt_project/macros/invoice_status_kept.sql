@@ -115,10 +115,11 @@
 
 {#- Hook 3, in the model's transaction, after it (also in a full build). -#}
 {% macro record_invoice_status_stamps() %}
-    update {{ this }} set as_of_date = reporting_date.as_of_date, data_watermark = reporting_date.data_watermark
-    from (select as_of_date, data_watermark from {{ ref('int_as_of_dates') }} where is_reporting_date) as reporting_date
-    where {{ this.identifier }}.as_of_date is distinct from reporting_date.as_of_date
-        or {{ this.identifier }}.data_watermark is distinct from reporting_date.data_watermark;
+    {%- set reporting_date = "(select %s from " ~ ref('int_as_of_dates') ~ " where is_reporting_date)" %}
+    update {{ this }}
+    set as_of_date = {{ reporting_date % 'as_of_date' }}, data_watermark = {{ reporting_date % 'data_watermark' }}
+    where as_of_date is distinct from {{ reporting_date % 'as_of_date' }}
+        or data_watermark is distinct from {{ reporting_date % 'data_watermark' }};
     {% if is_incremental() -%}
     delete from {{ invoice_status_stamps_relation() }}
     where invoice_id in (select invoice_id from {{ invoice_status_changes_relation() }});
