@@ -32,15 +32,13 @@
     3. in the transaction, after the model: D and the data watermark stamped on every row that
        does not have them yet, the stamps written, the fingerprint kept.
   A full build (the first, or --full-refresh) computes every row and writes every stamp.
+  The model names its key as incremental_by_key's models do (meta changed_keys), so that the temp
+  table of the invoices to recompute and changed_keys_only (macros/incremental.sql) serve it too.
 -#}
 
 {% macro invoice_status_stamps_relation() %}
     {{ return(api.Relation.create(database=target.database, schema='incremental', identifier='invoice_status_stamps')) }}
 {% endmacro %}
-
-{% macro invoice_status_changes_relation() -%}
-    temp.main.{{ adapter.quote(this.identifier ~ '__changed_keys') }}
-{%- endmacro %}
 
 {#- Every document received by D with the stamp of the final state its row is made of: NULL when it
     is not settled by D (its row is computed at every run). The mart's fingerprint is in the stamp,
@@ -90,28 +88,19 @@
     {%- call statement('invoice_status_changes', fetch_result=True, auto_begin=True) -%}
     -- a row is recomputed when it is not a settled one now or was not one when written, when its
     -- final state's stamp changed, when it is new, or when its document is gone
-    create or replace temp table {{ invoice_status_changes_relation() }} as
+    create or replace temp table {{ changed_keys_relation() }} as
     select coalesce(now.invoice_id, kept.invoice_id) as invoice_id, now.invoice_id is not null as is_received, now.stamp
     from ({{ invoice_status_stamps_now() }}) as now
     full outer join {{ invoice_status_stamps_relation() }} as kept
         on now.invoice_id = kept.invoice_id
     where now.stamp is null or kept.stamp is null or now.stamp <> kept.stamp;
     delete from {{ this }}
-    where invoice_id in (select invoice_id from {{ invoice_status_changes_relation() }});
-    select count(*) from {{ invoice_status_changes_relation() }}
+    where invoice_id in (select invoice_id from {{ changed_keys_relation() }});
+    select count(*) from {{ changed_keys_relation() }}
     {%- endcall -%}
     {%- do log(this.identifier ~ ': ' ~ load_result('invoice_status_changes')['table'].rows[0][0]
               ~ ' invoice(s) not settled by D or with a new final state to recompute', info=True) -%}
 {% endmacro %}
-
-{#- Restricts an input to the invoices to recompute in an incremental run; `true` in a full build. -#}
-{% macro invoice_status_changes_only(key_expression) -%}
-    {%- if is_incremental() -%}
-        {{ key_expression }} in (select invoice_id from {{ invoice_status_changes_relation() }})
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}
 
 {#- Hook 3, in the model's transaction, after it (also in a full build). -#}
 {% macro record_invoice_status_stamps() %}
@@ -122,10 +111,10 @@
         or data_watermark is distinct from {{ reporting_date % 'data_watermark' }};
     {% if is_incremental() -%}
     delete from {{ invoice_status_stamps_relation() }}
-    where invoice_id in (select invoice_id from {{ invoice_status_changes_relation() }});
+    where invoice_id in (select invoice_id from {{ changed_keys_relation() }});
     insert into {{ invoice_status_stamps_relation() }}
-    select invoice_id, stamp from {{ invoice_status_changes_relation() }} where is_received;
-    drop table {{ invoice_status_changes_relation() }};
+    select invoice_id, stamp from {{ changed_keys_relation() }} where is_received;
+    drop table {{ changed_keys_relation() }};
     {%- else -%}
     create or replace table {{ invoice_status_stamps_relation() }} as
     select invoice_id, stamp from ({{ invoice_status_stamps_now() }});

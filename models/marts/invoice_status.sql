@@ -7,6 +7,7 @@
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
+    meta={'changed_keys': {'key': 'invoice_id'}},
     pre_hook=[before_begin("{{ reset_invoice_status() }}"), "{{ prepare_invoice_status_changes() }}"],
     post_hook=["{{ record_invoice_status_stamps() }}"]
 ) }}
@@ -18,12 +19,12 @@ with reporting_date as (
 
 documents as (
     select * from {{ ref('stg_kvantum__invoices') }}
-    where {{ invoice_status_changes_only('invoice_id') }}
+    where {{ changed_keys_only('invoice_id') }}
 ),
 
 states as (
     select * from {{ ref('int_invoice_state_as_of') }}
-    where is_reporting_date and {{ invoice_status_changes_only('invoice_id') }}
+    where is_reporting_date and {{ changed_keys_only('invoice_id') }}
 )
 
 select
