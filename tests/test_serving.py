@@ -148,3 +148,23 @@ def test_a_kept_mart_is_published_from_the_last_publication(tmp_path):
         publish_marts(conn, serving)
     assert _served(serving)[0] == ("A", "a again", d2, d1, None)
     assert not list(tmp_path.glob(".s.duckdb.*"))  # no leftovers
+
+
+@pytest.mark.parametrize("setting, value", [("MAX_CHANGED_SHARE", 0.0), ("MAX_GROWTH", 0.5)],
+                         ids=["too many rows changed", "the copy has grown"])
+def test_a_kept_mart_is_copied_whole_when_a_copy_is_not_worth_it(tmp_path, monkeypatch, setting, value):
+    import datetime as dt
+
+    import orchestration.serving as serving
+
+    d1, d2 = dt.date(2025, 1, 10), dt.date(2025, 1, 11)
+    warehouse, serving_file = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    _kept_warehouse(warehouse, [("A", "a", d1, d1), ("B", "b", d1, d1)], [("A", 1), ("B", None)])
+    with duckdb.connect(str(warehouse)) as conn:
+        publish_marts(conn, serving_file)
+    # A's row changed behind its unchanged stamp: only a mart copied whole shows it
+    _kept_warehouse(warehouse, [("A", "a2", d2, d1), ("B", "b2", d2, d1)], [("A", 1), ("B", None)])
+    monkeypatch.setattr(serving, setting, value)
+    with duckdb.connect(str(warehouse)) as conn:
+        publish_marts(conn, serving_file)
+    assert _served(serving_file) == [("A", "a2", d2, d1), ("B", "b2", d2, d1)]
