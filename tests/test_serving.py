@@ -168,3 +168,33 @@ def test_a_kept_mart_is_copied_whole_when_a_copy_is_not_worth_it(tmp_path, monke
     with duckdb.connect(str(warehouse)) as conn:
         publish_marts(conn, serving_file)
     assert _served(serving_file) == [("A", "a2", d2, d1), ("B", "b2", d2, d1)]
+
+
+def test_a_publication_that_dies_before_its_record_is_followed_by_a_whole_copy(tmp_path, monkeypatch):
+    # The record of a publication (the serving file's signature, the stamps published) is written
+    # after the new file is in place. A run that dies in between leaves the old record, which no
+    # longer matches the file: the next publication must not trust the file and copies it whole.
+    import datetime as dt
+
+    import orchestration.serving as serving
+
+    d1, d2 = dt.date(2025, 1, 10), dt.date(2025, 1, 11)
+    warehouse, serving_file = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    rows = [(k, k.lower(), d1, d1) for k in "ABCD"]
+    _kept_warehouse(warehouse, rows, [("A", 1), ("B", 2), ("C", 3), ("D", None)])
+    with duckdb.connect(str(warehouse)) as conn:
+        publish_marts(conn, serving_file)
+    _kept_warehouse(warehouse, [("A", "a2", d2, d1), *[(k, s, d2, w) for k, s, _, w in rows[1:]]],
+                    [("A", 1), ("B", 2), ("C", 3), ("D", None)])
+
+    def dies(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serving, "_record_publication", dies)
+    with duckdb.connect(str(warehouse)) as conn, pytest.raises(KeyboardInterrupt):
+        publish_marts(conn, serving_file)
+    assert _served(serving_file)[0] == ("A", "a", d2, d1)  # published from the copy, not recorded
+    monkeypatch.undo()
+    with duckdb.connect(str(warehouse)) as conn:
+        publish_marts(conn, serving_file)
+    assert _served(serving_file)[0] == ("A", "a2", d2, d1)
