@@ -205,6 +205,17 @@
     {{ return('its code, the code or seeds upstream of it, or its vars changed since its last build') }}
 {% endmacro %}
 
+{#- The reset hooks' reason (reset_grouped_model, reset_invoice_status): `nothing_kept` when the
+    model's rows in `bookkeeping` (those meeting `condition`) hold no fingerprint, fingerprint_changed()
+    when theirs differs from build_fingerprint(), else none. -#}
+{% macro fingerprint_reset_reason(bookkeeping, condition, nothing_kept) %}
+    {%- set kept = run_query("select max(fingerprint) from " ~ bookkeeping ~ " where " ~ condition).rows[0][0] -%}
+    {%- if kept is none -%}
+        {{ return(nothing_kept) }}
+    {%- endif -%}
+    {{ return(fingerprint_changed() if kept != build_fingerprint() else none) }}
+{% endmacro %}
+
 {#- The end of a reset hook (reset_incremental_model, reset_grouped_model): commit what dbt's queries
     opened, then, when there is a reason, empty the model and what it keeps about its last build
     (`bookkeeping`, rows by model name), so that this build computes every `unit` (key, group).

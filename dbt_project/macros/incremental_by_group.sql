@@ -97,15 +97,9 @@
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set kept = run_query(
-        "select count(*), max(fingerprint) from " ~ group_checksums_relation()
-        ~ " where model = '" ~ this.identifier ~ "'").rows[0] -%}
-    {%- set reason = none -%}
-    {%- if kept[0] == 0 -%}
-        {%- set reason = 'it has no checksums in ' ~ group_checksums_relation() -%}
-    {%- elif kept[1] != build_fingerprint() -%}
-        {%- set reason = fingerprint_changed() -%}
-    {%- endif -%}
+    {%- set reason = fingerprint_reset_reason(
+        group_checksums_relation(), "model = '" ~ this.identifier ~ "'",
+        'it has no checksums in ' ~ group_checksums_relation()) -%}
     {{ commit_then_reset(reason, 'group', group_checksums_relation()) }}
 {% endmacro %}
 

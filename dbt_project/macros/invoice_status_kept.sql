@@ -64,15 +64,9 @@
     {%- if not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set kept = run_query(
-        "select any_value(fingerprint) from " ~ watermarks_relation()
-        ~ " where model = '" ~ this.identifier ~ "' and input = ''").rows[0][0] -%}
-    {%- set reason = none -%}
-    {%- if kept is none -%}
-        {%- set reason = 'it has no fingerprint in ' ~ watermarks_relation() ~ ' (it was built as a plain table)' -%}
-    {%- elif kept != build_fingerprint() -%}
-        {%- set reason = fingerprint_changed() -%}
-    {%- endif -%}
+    {%- set reason = fingerprint_reset_reason(
+        watermarks_relation(), "model = '" ~ this.identifier ~ "' and input = ''",
+        'it has no fingerprint in ' ~ watermarks_relation() ~ ' (it was built as a plain table)') -%}
     {{ commit_then_reset(reason, 'invoice', watermarks_relation()) }}
     create table if not exists {{ invoice_status_stamps_relation() }} (invoice_id varchar, stamp ubigint);
     {% if reason -%}
