@@ -6,8 +6,10 @@
   not change but for that date. Most rows are settled invoices: their state is their final state
   (int_invoice_final_states) with D stamped on it, the same at every later D. So the mart is
   incremental by invoice, and a run recomputes only:
-    - the documents whose row is not a settled one: invoices in process or unpaid at D (their state
-      moves with D), credit notes, and documents not yet settled at D;
+    - the invoices whose row is not a settled one: invoices in process or unpaid at D (their state
+      moves with D) and invoices not yet settled at D;
+    - the credit notes with a new current version (a credit note's row is its version with NULL in
+      every rule's column and D stamped on it: R1-R9 apply to invoices only);
     - the settled invoices whose final state is new or was computed again since their row was
       written (its stamp differs: stable date, the stable dates' _load_id, the rules' fingerprint,
       the latest undone load);
@@ -18,8 +20,8 @@
   the next.
 
   The stamps of the rows written live beside the mart, in incremental.invoice_status_stamps (one
-  row per row of the mart, its invoice_id and the hash of its final state's stamp and the mart's
-  fingerprint, NULL for a row that is not a settled one), not in a column of the mart, which BI
+  row per row of the mart, its invoice_id and the hash of its final state's stamp (a credit note:
+  its version's load) and the mart's fingerprint, NULL for an invoice not settled), not in a column of the mart, which BI
   reads. The publication to the serving file uses them too (orchestration/serving.py).
 
   The hooks:
@@ -40,17 +42,26 @@
     {{ return(api.Relation.create(database=target.database, schema='incremental', identifier='invoice_status_stamps')) }}
 {% endmacro %}
 
-{#- Every document received by D with the stamp of the final state its row is made of: NULL when it
-    is not settled by D (its row is computed at every run). The mart's fingerprint is in the stamp,
+{#- Every document received by D with the stamp of what its row is made of: the final state of a
+    settled invoice, the current version of a credit note; NULL for an invoice not settled by D (its
+    row is computed at every run). The mart's fingerprint is in the stamp,
     so that the serving file's publication (orchestration/serving.py), which compares the stamps
     with those it published, sees a row computed by other code as changed. -#}
 {% macro invoice_status_stamps_now() %}
     select
         documents.invoice_id,
-        case when final_states.invoice_id is not null then hash(
-            final_states.as_of_date, final_states.stable_load_id, final_states.rules_fingerprint,
-            final_states.removed_loads_high_water, '{{ build_fingerprint() }}'
-        ) end as stamp
+        case
+            when final_states.invoice_id is not null then hash(
+                final_states.as_of_date, final_states.stable_load_id, final_states.rules_fingerprint,
+                final_states.removed_loads_high_water, '{{ build_fingerprint() }}'
+            )
+            -- a credit note's row is its current version (NULL in every rule's column) with D
+            -- stamped on it: the version's load is its stamp (an undone load brings back an older
+            -- version, with its own load)
+            when documents.invoice_type = 'KREDITNOTA' then hash(
+                documents.invoice_type, documents._load_id, '{{ build_fingerprint() }}'
+            )
+        end as stamp
     from {{ ref('stg_kvantum__invoices') }} as documents
     inner join (select as_of_date from {{ ref('int_as_of_dates') }} where is_reporting_date) as reporting_date
         on documents.received_date <= reporting_date.as_of_date
@@ -93,7 +104,7 @@
     select count(*) from {{ changed_keys_relation() }}
     {%- endcall -%}
     {%- do log(this.identifier ~ ': ' ~ load_result('invoice_status_changes')['table'].rows[0][0]
-              ~ ' invoice(s) not settled by D or with a new final state to recompute', info=True) -%}
+              ~ ' invoice(s) not settled by D, with a new final state or a new credit-note version to recompute', info=True) -%}
 {% endmacro %}
 
 {#- Hook 3, in the model's transaction, after it (also in a full build). -#}
