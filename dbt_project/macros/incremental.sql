@@ -161,12 +161,25 @@
     {{ return(input['ref'] if 'ref' in input else 'raw.' ~ input['source']) }}
 {% endmacro %}
 
-{#- One input's changed keys (see incremental_by_key), as the model's key column. -#}
-{% macro changed_keys_of_input(input, key) -%}
-    {%- set watermark -%}
-        (select coalesce(max(load_id), -1) from {{ watermarks_relation() }}
-         where model = '{{ this.identifier }}' and input = '{{ input_name(input) }}')
-    {%- endset -%}
+{#- The watermarks this model kept, per input name: the load ids it has seen ({} after a reset,
+    or in a full build). Read before the queries that use them, and written into those as
+    literals: a scan filtered on `_load_id > <literal>` skips the row groups whose _load_id is
+    all older (DuckDB's zone maps: the old rows of a table, raw or incremental, sit in row groups
+    of their own), where a scalar subquery reads the whole column of the input. -#}
+{% macro kept_watermarks() %}
+    {%- set kept = {} -%}
+    {%- if is_incremental() -%}
+        {%- for row in run_query("select input, max(load_id) from " ~ watermarks_relation() ~ " where model = '"
+                                 ~ this.identifier ~ "' and input <> '' group by input").rows -%}
+            {%- do kept.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(kept) }}
+{% endmacro %}
+
+{#- One input's changed keys (see incremental_by_key), as the model's key column: those with rows
+    from loads after `watermark`, the input's kept watermark (-1: every key). -#}
+{% macro changed_keys_of_input(input, key, watermark) -%}
     {%- set input_key = input.get('key', key) -%}
     {%- if 'via' in input -%}
         select distinct {{ key }} from {{ ref(input['via']) }}
@@ -238,12 +251,13 @@
         {{ return('') }}
     {%- endif -%}
     {%- set spec = changed_keys_spec() -%}
+    {%- set kept = kept_watermarks() -%}
     {%- call statement('changed_keys', fetch_result=True, auto_begin=True) -%}
     -- the keys with input rows from loads after the input's watermark (every key after a reset)
     create or replace temp table {{ changed_keys_relation() }} as
     {% for input in spec['from'] -%}
     {{ 'union' if not loop.first }}
-    {{ changed_keys_of_input(input, spec['key']) }}
+    {{ changed_keys_of_input(input, spec['key'], kept.get(input_name(input), -1)) }}
     {% endfor -%};
     -- their rows go, whether or not the key still produces one
     delete from {{ this }}
@@ -257,6 +271,10 @@
 {#- Hook 3, in the model's transaction, after it (also in a full build): the watermarks. -#}
 {% macro record_watermarks() %}
     {%- set spec = changed_keys_spec() -%}
+    {#- an input's max(_load_id) only grows between two resets (a reset of an input resets this
+        model too: its fingerprint or an undone load), so only its rows above the kept watermark
+        are read -#}
+    {%- set kept = kept_watermarks() -%}
     delete from {{ watermarks_relation() }} where model = '{{ this.identifier }}';
     insert into {{ watermarks_relation() }} (model, input, load_id, fingerprint, built_at)
     select '{{ this.identifier }}', '', {{ removed_loads_high_water() }}, '{{ build_fingerprint() }}', current_localtimestamp()
@@ -264,7 +282,10 @@
     {%- for input in spec['from'] if input_name(input) not in names -%}
     {%- do names.append(input_name(input)) %}
     union all
-    select '{{ this.identifier }}', '{{ input_name(input) }}', (select coalesce(max(_load_id), -1) from {{ input_relation(input) }}), null, current_localtimestamp()
+    {%- set watermark = kept.get(input_name(input), -1) %}
+    select '{{ this.identifier }}', '{{ input_name(input) }}',
+        (select coalesce(max(_load_id), {{ watermark }}) from {{ input_relation(input) }} where _load_id > {{ watermark }}),
+        null, current_localtimestamp()
     {%- endfor %};
     {% if is_incremental() -%}
     drop table if exists {{ changed_keys_relation() }};
