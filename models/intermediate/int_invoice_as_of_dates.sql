@@ -23,14 +23,8 @@ as_of_dates as (
     select * from {{ ref('int_as_of_dates') }}
 ),
 
--- only the invoices with a pair: those not stable by the earliest date. At 10 million invoices
--- that is some 100,000 of them, and the joins below work on those, not on the whole history
--- (benchmarks/README.md, session 12). int_invoice_stable_dates has a row for every document
--- (stable_from empty while not settled; a relationships test on stg_kvantum__invoices says so),
--- so the inner join below loses no invoice that has a pair.
 stable_dates as (
     select invoice_id, stable_from from {{ ref('int_invoice_stable_dates') }}
-    where stable_from is null or stable_from > (select min(as_of_date) from as_of_dates)
 )
 
 -- one pass over the invoices, each paired with the dates it needs (a date that is both the
@@ -47,7 +41,7 @@ select
     false as is_stable_state,
     invoices.* exclude (invoice_id, active_until_date)
 from invoices
-inner join stable_dates
+left join stable_dates
     on invoices.invoice_id = stable_dates.invoice_id
 inner join as_of_dates
     on invoices.received_date <= as_of_dates.as_of_date
