@@ -263,10 +263,11 @@ def hold_back_last_day(drop: Path, aside: Path) -> list[str]:
 
 
 def daily_run(work: Path, per_month: int, months: int, label: str, env: dict | None = None,
-              drop: Path | None = None) -> dict:
+              drop: Path | None = None, keep_base: bool = False) -> dict:
     """A history in monthly extracts and its last month day by day: the full run without the last
     day, then that day's extract on top (load, marts, publication). `drop`: a kept drop folder,
-    generated there if it holds no export yet, else used as it is (and left as it was)."""
+    generated there if it holds no export yet, else used as it is (and left as it was). `keep_base`:
+    a copy of the warehouse before the day is kept in work/var_<label>_base."""
     drop = drop or work / f"drop_{label}"
     # the last day waits beside the drop folder while the full run goes: a run killed meanwhile
     # leaves it there, and the next run puts it back
@@ -283,6 +284,8 @@ def daily_run(work: Path, per_month: int, months: int, label: str, env: dict | N
     # as the municipality runs it: every month up to the watermark closed (R13) before the next day
     # comes (a closed month's month-end states are not evaluated again: int_as_of_dates)
     out["close"] = close_all(work, drop, label, env)
+    if keep_base:  # not measured: the day below starts as soon as the copy is made
+        shutil.copytree(work / f"var_{label}", work / f"var_{label}_base", dirs_exist_ok=True)
     for name in day:
         shutil.move(str(aside / name), drop / name)
     rows = sum(max(0, sum(1 for _ in open(drop / n, "rb")) - 1) for n in day)
@@ -309,6 +312,9 @@ def main() -> int:
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument("--no-ducklake", action="store_true", help="skip the DuckLake run")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--keep-base", action="store_true",
+                        help="keep a copy of each built warehouse as it was before its daily run "
+                             "(work/var_<label>_base), to run that day again while profiling it")
     parser.add_argument("--large-drop", default=None,
                         help="the 10M run's drop folder, kept: generated there when it has no export file yet, "
                              "else used as it is (generating 10M takes about 25 minutes)")
@@ -378,7 +384,8 @@ def main() -> int:
         shutil.rmtree(work / "var_daily", ignore_errors=True)
 
     print("A daily run at 1M history:")
-    steps["daily_run_1m"] = daily_run(work, args.invoices_per_month, args.months, "history_1m")
+    steps["daily_run_1m"] = daily_run(work, args.invoices_per_month, args.months, "history_1m",
+                                      keep_base=args.keep_base)
     shutil.rmtree(work / "var_history_1m", ignore_errors=True)
     return finish(args, results, work, None if args.no_large else large, large_drop,
                   stem=args.stem or f"{invoices // 1000}k_invoices")
@@ -391,7 +398,7 @@ def finish(args, results: dict, work: Path, large: int | None, large_drop: Path 
         print(f"{large:,} invoices (RETTIDIG_MEMORY_LIMIT={args.memory_limit}, RETTIDIG_DBT_THREADS={args.dbt_threads}):")
         env = {"RETTIDIG_MEMORY_LIMIT": args.memory_limit, "RETTIDIG_DBT_THREADS": args.dbt_threads}
         steps["daily_run_large"] = daily_run(work, args.large_per_month, args.large_months, "history_large",
-                                             env=env, drop=large_drop)
+                                             env=env, drop=large_drop, keep_base=args.keep_base)
         results["memory_limit"] = args.memory_limit
         results["dbt_threads"] = args.dbt_threads
 
