@@ -22,7 +22,7 @@
        its checksums go.
     2. in the transaction: the input's checksums per group now into a temp table, the changed
        groups into another (logged with their count), and the model's rows of those groups
-       deleted; dbt's delete+insert then inserts what the model computed.
+       deleted; dbt then inserts what the model computed (replace_changed_keys, macros/incremental.sql).
     3. in the transaction, after the model (also in a full build): the checksums written.
   The cost of a run is one scan of the input (count and hash per group) and the aggregate of the
   changed groups only. Two marts grouped alike over one input share that scan: a model computes
@@ -33,7 +33,7 @@
 {% macro incremental_by_group(key, input) %}
     {{ config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_changed_keys',
         unique_key=key,
         on_schema_change='append_new_columns',
         meta={'changed_groups': {'key': key, 'input': input}},
