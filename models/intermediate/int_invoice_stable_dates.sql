@@ -59,9 +59,14 @@ payments as (
     where {{ changed_keys_only('invoice_id') }}
 ),
 
+-- in a run on the changed keys, only the POs of the invoices it computes: the aggregate over every
+-- PO of the history took 1.8 s of a daily run at 10M invoices, for some 2,000 invoices (0.2 s so)
 purchase_orders as (
     select po_number, max(_load_id) as _load_id
     from {{ ref('int_purchase_orders') }}
+    {% if is_incremental() -%}
+    where po_number in (select po_number from invoices)
+    {% endif -%}
     group by po_number
 ),
 
