@@ -15,16 +15,22 @@
 -- Credit notes are not here: R1-R9 do not apply to them.
 {{ config(post_hook=["{{ spine_stable_pairs() }}"]) }}
 -- depends_on: {{ ref('int_invoice_stable_states_due') }}
-with invoices as (
-    {{ spine_invoices() }}
-),
-
-as_of_dates as (
+with as_of_dates as (
     select * from {{ ref('int_as_of_dates') }}
 ),
 
-stable_dates as (
+-- the invoices with a pair: those not stable by the earliest as-of date. In a daily run that is
+-- some 100,000 of 10 million invoices (the open ones and the day's), in a full build nearly all.
+-- int_invoice_stable_dates has a row for every document, with no stable_from while it is not
+-- settled (a relationships test on stg_kvantum__invoices checks it), so no invoice with a pair is
+-- left out.
+candidates as (
     select invoice_id, stable_from from {{ ref('int_invoice_stable_dates') }}
+    where stable_from is null or stable_from > (select min(as_of_date) from as_of_dates)
+),
+
+invoices as (
+    {{ spine_invoices('candidates') }}
 )
 
 -- one pass over the invoices, each paired with the dates it needs (a date that is both the
@@ -39,13 +45,11 @@ select
     as_of_dates.is_reporting_date,
     as_of_dates.is_month_end,
     false as is_stable_state,
-    invoices.* exclude (invoice_id, active_until_date)
+    invoices.* exclude (invoice_id, active_until_date, stable_from)
 from invoices
-left join stable_dates
-    on invoices.invoice_id = stable_dates.invoice_id
 inner join as_of_dates
     on invoices.received_date <= as_of_dates.as_of_date
-    and as_of_dates.as_of_date < coalesce(stable_dates.stable_from, date '9999-12-31')
+    and as_of_dates.as_of_date < coalesce(invoices.stable_from, date '9999-12-31')
 -- the reporting date: every invoice received by then and not stable by then; the month ends: only
 -- while the invoice is in process or unpaid
 where as_of_dates.is_reporting_date
