@@ -21,8 +21,9 @@
 
   The stamps of the rows written live beside the mart, in incremental.invoice_status_stamps (one
   row per row of the mart, its invoice_id and the hash of its final state's stamp (a credit note:
-  its version's load) and the mart's fingerprint, NULL for an invoice not settled), not in a column of the mart, which BI
-  reads. The publication to the serving file uses them too (orchestration/serving.py).
+  its version's load) and the mart's fingerprint, NULL for an invoice not settled), not in a
+  column of the mart, which BI reads. The publication to the serving file uses them too
+  (orchestration/serving.py).
 
   The hooks:
     1. before the model's transaction, committed on its own (as reset_incremental_model, for the
@@ -44,9 +45,9 @@
 
 {#- Every document received by D with the stamp of what its row is made of: the final state of a
     settled invoice, the current version of a credit note; NULL for an invoice not settled by D (its
-    row is computed at every run). The mart's fingerprint is in the stamp,
-    so that the serving file's publication (orchestration/serving.py), which compares the stamps
-    with those it published, sees a row computed by other code as changed. -#}
+    row is computed at every run). The mart's fingerprint is in the stamp, so that the serving
+    file's publication (orchestration/serving.py), which compares the stamps with those it
+    published, sees a row computed by other code as changed. -#}
 {% macro invoice_status_stamps_now() %}
     select
         documents.invoice_id,
