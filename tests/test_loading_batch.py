@@ -344,26 +344,33 @@ def test_line_numbers_in_large_files_read_together(conn, tmp_path):
     ).fetchall() == [(name, line, hid) for hid, name, line in expected_bad]
 
 
-def _clean_event_files(rows_per_file: int) -> tuple[dict[str, str], list[tuple]]:
-    """Three files of one record per line (no empty line, no line break in a field), a few rows
-    failing a SQL check (an event outside the code list); the expected (id, file, line) of the rest."""
+def _clean_event_files(rows_per_file: int, multi_line: bool = False) -> tuple[dict[str, str], list[tuple]]:
+    """Three files with no empty line and no extra or missing field, a few rows failing a SQL check
+    (an event outside the code list); with `multi_line`, every 101st record runs over two or three
+    lines (a comment with line breaks). The expected (id, file, line) of the rows loaded."""
     files, expected = {}, []
     for k in range(3):
         name = f"fakturahaendelser_2025030{k + 1}.csv"
-        parts = [FH + "\n"]
-        for j, i in enumerate(range(k * rows_per_file, (k + 1) * rows_per_file)):
+        parts, line = [FH + "\n"], 2
+        for i in range(k * rows_per_file, (k + 1) * rows_per_file):
             event = "BOGUS" if i % 1013 == 0 else "GODKENDT"
-            parts.append(f"H-{i:07d};K-{i // 5:06d};14-02-2025 06:12:00;{event};AB12;;;\n")
+            comment = ""
+            if multi_line and i % 101 == 0:
+                comment = '"one; line\ntwo ""lines"""' if i % 202 else '"one\n\nthree; lines"'
+            parts.append(f"H-{i:07d};K-{i // 5:06d};14-02-2025 06:12:00;{event};AB12;;;{comment}\n")
             if event != "BOGUS":
-                expected.append((f"H-{i:07d}", name, j + 2))
+                expected.append((f"H-{i:07d}", name, line))
+            line += 1 + comment.count("\n")
         files[name] = "".join(parts)
     return files, expected
 
 
-def test_a_batch_of_one_record_per_line_is_placed_without_pairing(conn, tmp_path, monkeypatch):
-    # The usual batch (_one_record_per_line, nothing rejected by DuckDB) takes its lines from the
-    # rowids (loader._pair_by_position); the result must be what pairing rows with records gives.
-    files, expected = _clean_event_files(40_000)
+@pytest.mark.parametrize("multi_line", [False, True], ids=["one line each", "some over several lines"])
+def test_a_batch_of_records_as_rows_is_placed_without_pairing(conn, tmp_path, monkeypatch, multi_line):
+    # The usual batch (_records_are_rows, nothing rejected by DuckDB) takes its records from the
+    # rowids and their lines from the records over several lines before them
+    # (loader._pair_by_position); the result must be what pairing rows with records gives.
+    files, expected = _clean_event_files(40_000, multi_line)
     drop = write(tmp_path / "drop", files)
     short_way = []
     pair = loader._pair_by_position
@@ -373,9 +380,13 @@ def test_a_batch_of_one_record_per_line_is_placed_without_pairing(conn, tmp_path
     assert conn.execute(
         'SELECT "Hændelses_id", _file_name, _line FROM raw.fakturahaendelser ORDER BY "Hændelses_id"'
     ).fetchall() == expected
-    assert conn.execute("SELECT count(*), min(line), max(line) FROM raw.quarantine").fetchone() == (119, 2, 39_536)  # i = 0 and i = 118 * 1013, its 39,535th row
+    # i = 0 and i = 118 * 1013 = 119,534, the third file's 39,535th row: on line 39,536, or with
+    # the records over several lines before it in its file (the 391 multiples of 101 from 80,093
+    # to 119,483: 196 over two lines, 195 over three), 586 lines further down
+    last = 39_536 + (586 if multi_line else 0)
+    assert conn.execute("SELECT count(*), min(line), max(line) FROM raw.quarantine").fetchone() == (119, 2, last)
 
-    monkeypatch.setattr(loader, "_one_record_per_line", lambda *a: False)
+    monkeypatch.setattr(loader, "_records_are_rows", lambda *a: False)
     c = duckdb.connect(str(tmp_path / "paired.duckdb"))
     try:
         assert results(load_source(c, drop, "fakturahaendelser")) == result

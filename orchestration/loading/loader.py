@@ -107,7 +107,8 @@ _EXPECTED = {
     Kind.INTEGER: ("integer", "a whole number"),
 }
 _TEMP_TABLES = (
-    "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_dup", "_ld_q", "_ld_fmeta", "_ld_dh", "_ld_ex",
+    "_ld_t", "_ld_rej", "_ld_rejscan", "_ld_rejrec", "_ld_pos", "_ld_shift", "_ld_dup", "_ld_q", "_ld_fmeta", "_ld_dh",
+    "_ld_ex",
 )
 # A batch: the files of a source read together and loaded in one transaction (consecutive in load
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
@@ -667,7 +668,7 @@ def _load_batch(conn: duckdb.DuckDBPyConnection, batch: list[_Entry]) -> None:
 
 def _drop_temp_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(";\n".join(
-        ["DROP VIEW IF EXISTS _ld_rows"] + [f"DROP TABLE IF EXISTS {t}" for t in _TEMP_TABLES]
+        ["DROP VIEW IF EXISTS _ld_rows_l", "DROP VIEW IF EXISTS _ld_rows"] + [f"DROP TABLE IF EXISTS {t}" for t in _TEMP_TABLES]
         + records.drop_temp_statements()
     ))
 
@@ -731,8 +732,8 @@ class _Prepared:
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
     """Read the files (same columns) together into temp tables: `_ld_rows` (good rows with their
-    file `_f` and line, `_bad` flagged by the SQL checks) and `_ld_rejrec` (DuckDB's rejected
-    records with reasons). Records are keyed by `rec`, numbered over the batch (records.py).
+    record `_rec` and file `_f`, `_bad` flagged by the SQL checks), `_ld_rows_l` (the same with their
+    line `_line`) and `_ld_rejrec` (DuckDB's rejected records with reasons). Records are keyed by `rec`, numbered over the batch (records.py).
     `offsets`: each file's place in the batch (its load id is the batch's first + that)."""
     first = reads[0]
     source = SOURCES[first.f.source]
@@ -889,8 +890,8 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
             f"data records on {sum(m.n_lines for m in recmaps)} lines ({bad_recs[1]} rejects off the record grid)",
         ))
     multi_line = any(m.multi_line_records for m in recmaps)
-    if not n_rejected and not multi_line and _one_record_per_line(conn, recmaps, n_fields):
-        return _pair_by_position(conn, reads, recmaps, checks, n_fields, first_rows, bad_expr)
+    if not n_rejected and _records_are_rows(conn, recmaps, n_fields, multi_line):
+        return _pair_by_position(conn, reads, recmaps, checks, n_fields, first_rows, bad_expr, multi_line)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
@@ -921,6 +922,7 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
         )
         """
     )
+    conn.execute("CREATE OR REPLACE TEMP VIEW _ld_rows_l AS SELECT * FROM _ld_rows")
     # The row DuckDB read and the record it is paired with must be of the same file.
     crossed = conn.execute(
         "SELECT count(*) FROM (SELECT _tf FROM _ld_t) POSITIONAL JOIN (SELECT _pf FROM _ld_pos) WHERE _tf <> _pf"
@@ -930,24 +932,34 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
     return _Prepared(reads, recmaps, checks, n_fields)
 
 
-def _one_record_per_line(conn: duckdb.DuckDBPyConnection, recmaps: list[records.RecordMap], n_fields: int) -> bool:
-    """The usual batch: every line of every file is one record with the header's number of fields
-    (no empty line, no record over several lines, no extra or missing field)."""
-    if any(m.n_records != m.n_lines or m.n_data_records != m.n_lines - 1 for m in recmaps):
+def _records_are_rows(
+    conn: duckdb.DuckDBPyConnection, recmaps: list[records.RecordMap], n_fields: int, multi_line: bool
+) -> bool:
+    """The usual batch: every record of every file is a data row with the header's number of
+    fields (no empty line, no extra or missing field); a record may run over several lines."""
+    if any(m.n_data_records != m.n_records - 1 for m in recmaps):  # an empty line
         return False
-    [(off_count,)] = conn.execute(f"SELECT count(*) FROM _ld_recs WHERE fields <> {n_fields}").fetchall()
+    if not multi_line:
+        sql = f"SELECT count(*) FROM _ld_recs WHERE fields <> {n_fields}"
+    else:
+        sql = f"""SELECT count(*) FROM _ld_recs r LEFT JOIN _ld_nf nf ON nf.rec = r.rec
+                  WHERE {records.fields_sql('r')} <> {n_fields}"""
+    [(off_count,)] = conn.execute(sql).fetchall()
     return off_count == 0
 
 
 def _pair_by_position(
     conn: duckdb.DuckDBPyConnection, reads: list[_Entry], recmaps: list[records.RecordMap],
     checks: list[tuple[str, str, str]], n_fields: int, first_rows: list[int], bad_expr: str,
+    multi_line: bool = False,
 ) -> _Prepared:
-    """Step 3-4 for the usual batch (_one_record_per_line, and DuckDB rejected nothing): DuckDB's
-    k-th row of a file is its k-th data record, on line k + 2 (line 1 is the header), so `_ld_rows`
-    is `_ld_t` with the position worked out from its rowid, no pairing with the record map (a
-    positional join over every row; docs/loading.md). Checked: each file's rows are exactly the
-    rowids it is expected at."""
+    """Step 3-4 for the usual batch (_records_are_rows, and DuckDB rejected nothing): DuckDB's
+    k-th row of a file is its k-th data record, so `_ld_rows` is `_ld_t` with the record worked
+    out from its rowid, no pairing with the record map (a positional join over every row, which
+    DuckDB runs on one thread; docs/loading.md). The record's line is its number plus the
+    continuation lines of the records over several lines before it (`_ld_shift`, an ASOF join on
+    those few records); without them, the k-th data record is on line k + 2. Checked: each file's
+    rows are exactly the rowids it is expected at."""
     expected = {f: (first, first + m.n_data_records - 1, m.n_data_records)
                 for f, (first, m) in enumerate(zip(first_rows, recmaps)) if m.n_data_records}
     found = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
@@ -960,12 +972,29 @@ def _pair_by_position(
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW _ld_rows AS
-        SELECT *, coalesce({bad_expr}, false) AS _bad FROM (
-            SELECT m.first_rec + 1 + t.rowid - m.first_row AS _rec, t._tf AS _f, t.rowid - m.first_row + 2 AS _line,
-                   {n_fields} AS _fields, false AS _bad_fields, m.name AS _name, m.extract_date AS _date, m.off AS _off,
-                   t.*
+        SELECT *, {n_fields} AS _fields, false AS _bad_fields, coalesce({bad_expr}, false) AS _bad FROM (
+            SELECT m.first_rec + 1 + t.rowid - m.first_row AS _rec, t._tf AS _f, m.first_line AS _first_line,
+                   m.name AS _name, m.extract_date AS _date, m.off AS _off, t.*
             FROM _ld_t t JOIN _ld_fmeta m ON m.f = t._tf
         )
+        """
+    )
+    # `_ld_rows_l`: the rows with their lines, for the steps that need them (the insert, the
+    # duplicates' references). A record's line is its number plus the continuation lines before
+    # it: from each record that follows one over several lines on, the shift that one's last line
+    # sets.
+    shift = "0"
+    if multi_line:
+        conn.execute(
+            """CREATE OR REPLACE TEMP TABLE _ld_shift AS
+               SELECT rec + 1 AS rec, max(line) - rec AS shift FROM _ld_contrec GROUP BY rec"""
+        )
+        shift = "coalesce(s.shift, 0)"
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW _ld_rows_l AS
+        SELECT r.*, r._rec + {shift} - r._first_line + 1 AS _line
+        FROM _ld_rows r {"ASOF LEFT JOIN _ld_shift s ON r._rec >= s.rec" if multi_line else ""}
         """
     )
     return _Prepared(reads, recmaps, checks, n_fields)
@@ -1028,10 +1057,12 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
         # Narrow first: the hashes of ids that occur more than once in the batch, and of the raw
         # table only the first row of each id that occurs in the batch (a hash semi-join on the
         # key). Usually both are empty, and that is all; else the rows with those ids are few.
+        # (With nothing quarantined, the rows are those of `_ld_t`: no need for their records.)
+        rows = f"_ld_rows {accepted}" if n_bad else "_ld_t"
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_dh AS
-            SELECT h FROM (SELECT hash({key}) AS h FROM _ld_rows {accepted}) GROUP BY h HAVING count(*) > 1
+            SELECT h FROM (SELECT hash({key}) AS h FROM {rows}) GROUP BY h HAVING count(*) > 1
             """
         )
         raw_rows = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {_table(source.name)})").fetchone()[0]
@@ -1039,7 +1070,7 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_ex AS
             SELECT {col_list}, _file_name, _line FROM {_table(source.name)}
-            WHERE {key} IN (SELECT {key} FROM _ld_rows {accepted}) {"" if raw_rows else "AND false"}
+            WHERE {key} IN (SELECT {key} FROM {rows}) {"" if raw_rows else "AND false"}
             QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _load_id, _extract_date, _line) = 1
             """
         )
@@ -1060,7 +1091,7 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
                 SELECT k._rec, k.id, m.first_rec FROM keys k JOIN multi m ON k.id = m.id AND k._rec > m.first_rec
                 WHERE k.id NOT IN (SELECT {key} FROM _ld_ex)
             ), crow AS MATERIALIZED (
-                SELECT a._rec, a._f, a._line, a._name, {", ".join(finals)} FROM _ld_rows a
+                SELECT a._rec, a._f, a._line, a._name, {", ".join(finals)} FROM _ld_rows_l a
                 WHERE a._rec IN (SELECT _rec FROM cand) OR a._rec IN (SELECT first_rec FROM cand)
             ), cmp AS (
                 SELECT c._rec, a._f, c.id, {diff} AS diff, b._file_name AS ref_file, b._line AS ref_line
@@ -1105,14 +1136,18 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
 
     # 7. The accepted rows: all but the quarantined ones and the duplicates.
     left_out = [t for t, n in (("_ld_q", n_bad), ("_ld_dup", n_dup)) if n]
-    conn.execute(
-        f"""
-        INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
-        SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
-        FROM _ld_rows a
-        {"WHERE " + " AND ".join(f"a._rec NOT IN (SELECT rec FROM {t})" for t in left_out) if left_out else ""}
-        """
-    )
+    conn.execute("SET preserve_insertion_order = false")
+    try:
+        conn.execute(
+            f"""
+            INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
+            SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
+            FROM _ld_rows_l a
+            {"WHERE " + " AND ".join(f"a._rec NOT IN (SELECT rec FROM {t})" for t in left_out) if left_out else ""}
+            """
+        )
+    finally:
+        conn.execute("SET preserve_insertion_order = true")
     duplicates = dict(
         conn.execute("SELECT f, count(*) FROM _ld_dup WHERE kind = 'duplicate' GROUP BY f").fetchall() if n_dup else []
     )
