@@ -257,8 +257,8 @@ def test_a_file_that_cannot_be_read_as_csv_is_rejected_alone(conn, tmp_path, mon
     reads: list[list[str]] = []
     read_batch = loader._read_batch
 
-    def prepare_then_lose_the_second(f, prior, copies):
-        e = prepare(f, prior, copies)
+    def prepare_then_lose_the_second(f, prior, copies, ahead):
+        e = prepare(f, prior, copies, ahead)
         if f.name == "varemodtagelser_20250302.csv":
             f.path.unlink()
         return e

@@ -10,7 +10,7 @@ import codecs
 import csv
 import hashlib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -190,27 +190,6 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
     else:
         encoding = ENC_UTF8
     return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid)
-
-
-def inspect_and_copy(path: Path, copy_to: Callable[[], Path]) -> tuple[FileBytes, Path]:
-    """inspect_bytes, and the file DuckDB is to read: `path` itself, or (if it needs one and holds
-    no NUL byte) its copy at `copy_to()` (write_read_copy). A file of at most CHUNK_BYTES is read
-    once for both (most daily extracts: the open and the read are most of their cost)."""
-    with open(path, "rb") as fh:
-        data = fh.read(CHUNK_BYTES + 1)
-    if len(data) > CHUNK_BYTES:
-        info = inspect_bytes(path)
-        if not info.needs_copy or info.has_nul:
-            return info, path
-        return info, write_read_copy(path, info, copy_to())
-    info = _inspect([data] if data else [])
-    if not info.needs_copy or info.has_nul:
-        return info, path
-    target = copy_to()
-    with open(target, "wb") as dst:
-        for chunk in _converted([data], info):
-            dst.write(chunk)
-    return info, target
 
 
 def _c1_fallback(err: UnicodeError) -> tuple[str, int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -43,10 +44,10 @@ from orchestration.loading.files import (
     IgnoredFile,
     file_sha256,
     file_stat,
-    inspect_and_copy,
     inspect_bytes,
     read_header,
     scan_drop_folder,
+    write_read_copy,
 )
 
 __all__ = [
@@ -441,12 +442,13 @@ def _load_source(
         return result
     priors = _current_loads(conn, [f.name for f in files])
     copies = _Copies(work_dir)
+    ahead = _InspectAhead([f for f in files if f.name not in priors])
     try:
         with _insertion_order_kept(conn):
             batch: list[_Entry] = []
             reads = size = 0  # files to read in the batch, their bytes
             for f in files:
-                e = _prepare(f, priors.get(f.name), copies)
+                e = _prepare(f, priors.get(f.name), copies, ahead)
                 if e.columns is not None:
                     columns = next((b.columns for b in batch if b.columns is not None), None)
                     full = reads >= BATCH_MAX_FILES or size + (e.res.bytes or 0) > BATCH_MAX_BYTES
@@ -461,6 +463,7 @@ def _load_source(
             if batch:
                 _load_batch(conn, batch)
     finally:
+        ahead.close()
         copies.remove()
     return result
 
@@ -510,6 +513,26 @@ class _Entry:
     read_path: Path | None = None
     columns: tuple[tuple[str, str], ...] | None = None  # the read: (name, type) in file order
     cols: list[tuple[str, Column | None]] = field(default_factory=list)  # header: contract column or None
+
+
+class _InspectAhead:
+    """The byte inspections (files.inspect_bytes: hash, encoding, line endings) of the new files,
+    done in order by a background thread while DuckDB reads and writes the batches before them:
+    hashing releases the GIL, and DuckDB leaves part of the machine idle (its insert is mostly on
+    one thread). A file's inspection is taken when the file's turn comes (`info`)."""
+
+    def __init__(self, files: list[DropFile]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rettidig-inspect") if files else None
+        self._futures = {f.path: self._pool.submit(inspect_bytes, f.path) for f in files} if self._pool else {}
+
+    def info(self, f: DropFile) -> FileBytes:
+        future = self._futures.pop(f.path, None)
+        return future.result() if future is not None else inspect_bytes(f.path)
+
+    def close(self) -> None:
+        """Stop: the inspections not started are dropped (a failed run does not wait for them)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Copies:
@@ -581,7 +604,9 @@ def unloaded_files(conn: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
     return [f.name for f in files if not _is_loaded(f.path, priors.get(f.name), file_stat(f.path))]
 
 
-def _prepare(f: DropFile, prior: tuple[int, str, str, str | None] | None, copies: _Copies) -> _Entry:
+def _prepare(
+    f: DropFile, prior: tuple[int, str, str, str | None] | None, copies: _Copies, ahead: _InspectAhead
+) -> _Entry:
     """Everything decided per file before reading: bytes, re-delivery, encoding, header."""
     stat = file_stat(f.path)
     if _is_loaded(f.path, prior, stat):
@@ -589,10 +614,10 @@ def _prepare(f: DropFile, prior: tuple[int, str, str, str | None] | None, copies
         res = FileLoadResult(f.name, f.source, f.extract_date, UNCHANGED, encoding=prior[2], sha256=prior[1],
                              bytes=f.path.stat().st_size, file_stat=stat)
         return _Entry(f, res)
-    if prior is None:
-        info, read_path = inspect_and_copy(f.path, lambda: copies.target(f))
-    else:
-        info, read_path = inspect_bytes(f.path), f.path
+    info = ahead.info(f)
+    read_path = f.path
+    if prior is None and info.needs_copy and not info.has_nul:
+        read_path = write_read_copy(f.path, info, copies.target(f))
     res = FileLoadResult(f.name, f.source, f.extract_date, LOADED, encoding=info.encoding,
                          sha256=info.sha256, bytes=info.size, file_stat=stat)
     e = _Entry(f, res)
