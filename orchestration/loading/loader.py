@@ -1006,20 +1006,31 @@ def _pair_by_position(
     )
     # `_ld_rows_l`: the rows with their lines, for the steps that need them (the insert, the
     # duplicates' references). A record's line is its number plus the continuation lines before
-    # it: from each record that follows one over several lines on, the shift that one's last line
-    # sets.
-    shift = "0"
+    # it: a step function of the record, constant from each record that follows one over several
+    # lines. Its intervals [lo, hi) are listed for each bucket of 1,024 records they overlap, so that
+    # each row finds its interval in a hash join on its bucket (an ASOF join would sort every row).
     if multi_line:
         conn.execute(
-            """CREATE OR REPLACE TEMP TABLE _ld_shift AS
-               SELECT rec + 1 AS rec, max(line) - rec AS shift FROM _ld_contrec GROUP BY rec"""
+            """
+            CREATE OR REPLACE TEMP TABLE _ld_shift AS
+            WITH p AS (
+                SELECT 0 AS rec, 0 AS shift
+                UNION ALL
+                SELECT rec + 1, max(line) - rec FROM _ld_contrec GROUP BY rec
+            ), i AS (
+                SELECT rec AS lo, coalesce(lead(rec) OVER (ORDER BY rec), (SELECT max(last_rec) + 1 FROM _ld_files)) AS hi,
+                       shift
+                FROM p
+            )
+            SELECT unnest(range(lo >> 10, ((hi - 1) >> 10) + 1)) AS bucket, lo, hi, shift FROM i WHERE hi > lo
+            """
         )
-        shift = "coalesce(s.shift, 0)"
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW _ld_rows_l AS
-        SELECT r.*, r._rec + {shift} - r._first_line + 1 AS _line
-        FROM _ld_rows r {"ASOF LEFT JOIN _ld_shift s ON r._rec >= s.rec" if multi_line else ""}
+        SELECT r.*, r._rec + {"s.shift" if multi_line else "0"} - r._first_line + 1 AS _line
+        FROM _ld_rows r
+        {"JOIN _ld_shift s ON s.bucket = r._rec >> 10 AND r._rec >= s.lo AND r._rec < s.hi" if multi_line else ""}
         """
     )
     return _Prepared(reads, recmaps, checks, n_fields)
