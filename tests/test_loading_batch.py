@@ -14,6 +14,9 @@ import duckdb
 import pytest
 
 import orchestration.loading.loader as loader
+from orchestration.loading import records
+from orchestration.loading import files as files_module
+from orchestration.loading.files import FileBytes
 from orchestration.loading.loader import load_source
 
 FH = "Hændelses_id;Bilagsnummer;Tidspunkt;Hændelse;Fra_bruger;Til_bruger;Årsagskode;Kommentar"
@@ -344,16 +347,18 @@ def test_line_numbers_in_large_files_read_together(conn, tmp_path):
     ).fetchall() == [(name, line, hid) for hid, name, line in expected_bad]
 
 
-def _clean_event_files(rows_per_file: int, multi_line: bool = False) -> tuple[dict[str, str], list[tuple]]:
-    """Three files with no empty line and no extra or missing field, a few rows failing a SQL check
-    (an event outside the code list); with `multi_line`, every 101st record runs over two or three
-    lines (a comment with line breaks). The expected (id, file, line) of the rows loaded."""
+def _clean_event_files(
+    rows_per_file: int, multi_line: bool = False, bogus: bool = True
+) -> tuple[dict[str, str], list[tuple]]:
+    """Three files with no empty line and no extra or missing field, with `bogus` a few rows failing
+    a SQL check (an event outside the code list); with `multi_line`, every 101st record runs over two
+    or three lines (a comment with line breaks). The expected (id, file, line) of the rows loaded."""
     files, expected = {}, []
     for k in range(3):
         name = f"fakturahaendelser_2025030{k + 1}.csv"
         parts, line = [FH + "\n"], 2
         for i in range(k * rows_per_file, (k + 1) * rows_per_file):
-            event = "BOGUS" if i % 1013 == 0 else "GODKENDT"
+            event = "BOGUS" if bogus and i % 1013 == 0 else "GODKENDT"
             comment = ""
             if multi_line and i % 101 == 0:
                 comment = '"one; line\ntwo ""lines"""' if i % 202 else '"one\n\nthree; lines"'
@@ -387,6 +392,7 @@ def test_a_batch_of_records_as_rows_is_placed_without_pairing(conn, tmp_path, mo
     assert conn.execute("SELECT count(*), min(line), max(line) FROM raw.quarantine").fetchone() == (119, 2, last)
 
     monkeypatch.setattr(loader, "_records_are_rows", lambda *a: False)
+    monkeypatch.setattr(FileBytes, "one_record_per_line", lambda *a: False)
     c = duckdb.connect(str(tmp_path / "paired.duckdb"))
     try:
         assert results(load_source(c, drop, "fakturahaendelser")) == result
@@ -394,6 +400,38 @@ def test_a_batch_of_records_as_rows_is_placed_without_pairing(conn, tmp_path, mo
     finally:
         c.close()
     assert short_way == [3]
+
+
+@pytest.mark.parametrize("bogus", [False, True], ids=["nothing to quarantine", "rows to quarantine"])
+def test_files_of_one_record_per_line_skip_the_line_scan(conn, tmp_path, monkeypatch, bogus):
+    # The bytes show one record per line (files.FileBytes.one_record_per_line) and DuckDB rejects
+    # nothing: no line scan, unless a record's text is needed for the quarantine. Either way the
+    # result is what the line scan gives.
+    files, expected = _clean_event_files(1_000, bogus=bogus)
+    drop = write(tmp_path / "drop", files)
+    scans = []
+    scan = records.map_records
+    monkeypatch.setattr(records, "map_records", lambda c, paths: scans.append(len(paths)) or scan(c, paths))
+    result = results(load_source(conn, drop, "fakturahaendelser"))
+    assert scans == ([3] if bogus else [])
+    assert conn.execute(
+        'SELECT "Hændelses_id", _file_name, _line FROM raw.fakturahaendelser ORDER BY "Hændelses_id"'
+    ).fetchall() == expected
+    # i = 0, 1,013 and 2,026: the first file's line 2, the second's line 15 (its 14th row, i = 1,013),
+    # the third's line 28 (i = 2,026)
+    assert conn.execute("SELECT file_name[-5:-5], line, raw_text FROM raw.quarantine ORDER BY 1").fetchall() == (
+        [("1", 2, "H-0000000;K-000000;14-02-2025 06:12:00;BOGUS;AB12;;;"),
+         ("2", 15, "H-0001013;K-000202;14-02-2025 06:12:00;BOGUS;AB12;;;"),
+         ("3", 28, "H-0002026;K-000405;14-02-2025 06:12:00;BOGUS;AB12;;;")] if bogus else []
+    )
+    monkeypatch.setattr(FileBytes, "one_record_per_line", lambda *a: False)
+    c = duckdb.connect(str(tmp_path / "scanned.duckdb"))
+    try:
+        assert results(load_source(c, drop, "fakturahaendelser")) == result
+        assert snapshot(c, "fakturahaendelser") == snapshot(conn, "fakturahaendelser")
+    finally:
+        c.close()
+    assert scans == ([3, 3] if bogus else [3])
 
 
 @pytest.mark.parametrize("odd_line", ["", "H-X;K-1;14-02-2025 06:12:00;GODKENDT;AB12;;;;"],
@@ -484,3 +522,43 @@ def test_a_file_without_the_memory_to_read_it_is_not_rejected_and_loads_next_tim
     conn.execute("SET memory_limit = '1GB'")
     [f] = load_source(conn, drop, "fakturahaendelser").files
     assert (f.status, f.rows_loaded) == ("loaded", 1_000)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "lines", "separators", "one_record_per_line"),
+    [
+        ([b"a;b;c\n1;2;3\n"], 2, 4, True),
+        ([b"a;b;c\n1;2;3"], 2, 4, True),  # the last line without LF
+        ([b"a;b;c\n1;2", b";3\n4;5;6\n"], 3, 6, True),  # a line across two chunks
+        ([b"a;b;c\n1;2;3\n", b"\n4;5;6\n"], 4, 6, False),  # an empty line across two chunks
+        ([b"a;b;c\n1;2;3\n\n"], 3, 4, False),  # an empty last line
+        ([b"\na;b;c\n"], 2, 2, False),  # an empty first line
+        # an empty field too many and one field too few: 6 = 3 x 2, so the bytes alone cannot tell;
+        # DuckDB rejects the short line, and then the line scan decides (the test below)
+        ([b"a;b;c\n1;2;3;\n4;5\n"], 3, 6, True),
+        ([b"a;b;c\n1;2;3;\n"], 2, 5, False),  # an empty field too many
+        ([b'a;b;c\n1;"2";3\n'], 2, 4, False),  # a quote
+        ([b"a;b;c\r\n1;2;3\r\n"], 2, 4, False),  # CRLF: DuckDB reads a copy
+        ([b"a;b;c\n1;\xf8;3\n"], 2, 4, True),  # Windows-1252: the copy has the same lines and separators
+    ],
+)
+def test_the_bytes_tell_one_record_per_line(chunks, lines, separators, one_record_per_line):
+    info = files_module._inspect(chunks)
+    assert (info.lines, info.separators) == (lines, separators)
+    assert info.one_record_per_line(3) is one_record_per_line
+
+
+def test_a_field_too_many_and_one_too_few_are_both_quarantined(conn, tmp_path):
+    # Their separators add up as if every line had six fields (5 x 4 = 5 + 6 + 4 + 5, as in the test
+    # above): DuckDB rejects the short line, so the line scan is made and finds the long one too.
+    drop = write(tmp_path / "drop", {
+        "varemodtagelser_20250301.csv": f"{VM}\nVM-1;IO-1;1;12-02-2025;1;AB12;\nVM-2;IO-1;1;12-02-2025;1\n"
+                                        "VM-3;IO-1;1;12-02-2025;1;AB12\n",
+    })
+    result = load_source(conn, drop, "varemodtagelser")
+    assert [(f.rows, f.rows_loaded, f.rows_quarantined) for f in result.files] == [(3, 1, 2)]
+    assert conn.execute("SELECT line, reason FROM raw.quarantine ORDER BY line").fetchall() == [
+        (2, "wrong number of fields: 7 instead of 6"),
+        (3, "wrong number of fields: 5 instead of 6"),
+    ]
+    assert conn.execute('SELECT "Varemodtagelses_id", _line FROM raw.varemodtagelser').fetchall() == [("VM-3", 4)]

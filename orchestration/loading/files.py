@@ -122,6 +122,23 @@ class FileBytes:
     has_cr: bool  # holds a carriage return (CRLF line endings, or a stray CR)
     has_nul: bool  # holds a NUL byte (not a text file)
     invalid_utf8_at: tuple[int, int, int] | None = None  # (byte offset, line, byte value)
+    lines: int = 0  # physical lines (LF-terminated, and a last one without LF)
+    separators: int = 0  # `;` bytes
+    has_quote: bool = False  # holds a `"`
+    has_empty_line: bool = False  # two LFs in a row, or a file starting with one
+
+    def one_record_per_line(self, n_fields: int) -> bool:
+        """Every line of the file is one record of `n_fields` fields, or DuckDB's strict read
+        rejects one: with no quote, every `;` separates fields, so a line with fewer fields (which
+        DuckDB rejects) would need another with more to make the count come out, and a line with
+        more is one of those DuckDB accepts without a word (empty fields at its end). Lines as the
+        loader's line scan counts them (records.map_records), in the file DuckDB reads (a copy has
+        the same counts, as it is made only for Windows-1252, which keeps ASCII bytes, or for CRs,
+        excluded here)."""
+        return (
+            self.lines > 0 and not (self.has_quote or self.has_empty_line or self.has_cr or self.has_nul)
+            and self.separators == self.lines * (n_fields - 1)
+        )
 
     @property
     def needs_copy(self) -> bool:
@@ -149,7 +166,8 @@ def file_sha256(path: Path) -> str:
 
 
 def inspect_bytes(path: Path) -> FileBytes:
-    """One streamed pass over the file: sha256, size, UTF-8 validity, CR and NUL bytes."""
+    """One streamed pass over the file: sha256, size, UTF-8 validity, CR, NUL and quote bytes, lines,
+    empty lines and `;` separators."""
     with open(path, "rb") as fh:
         return _inspect(iter(lambda: fh.read(CHUNK_BYTES), b""))
 
@@ -157,17 +175,21 @@ def inspect_bytes(path: Path) -> FileBytes:
 def _inspect(chunks: Iterable[bytes]) -> FileBytes:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    size = 0
-    newlines = 0
-    has_cr = has_nul = False
+    size = lines = separators = 0
+    has_cr = has_nul = has_quote = has_empty_line = False
     invalid: tuple[int, int, int] | None = None
     first = b""
+    last = b"\n"  # the byte before the chunk (a file starting with LF starts with an empty line)
     for chunk in chunks:
         if not first:
             first = chunk[:3]
         digest.update(chunk)
         has_cr = has_cr or b"\r" in chunk
         has_nul = has_nul or b"\x00" in chunk
+        has_quote = has_quote or b'"' in chunk
+        has_empty_line = has_empty_line or b"\n\n" in chunk or (last == b"\n" and chunk[:1] == b"\n")
+        separators += chunk.count(b";")
+        last = chunk[-1:]
         if invalid is None:
             pending = decoder.getstate()[0]  # the start of a character split across chunks
             try:
@@ -175,21 +197,24 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
             except UnicodeDecodeError as e:
                 data = e.object  # pending + chunk
                 offset = size - len(pending) + e.start
-                line = newlines + data[: e.start].count(b"\n") + 1
+                line = lines + data[: e.start].count(b"\n") + 1
                 invalid = (offset, line, data[e.start])
-            newlines += chunk.count(b"\n")
+        lines += chunk.count(b"\n")
         size += len(chunk)
     if invalid is None:
         pending = decoder.getstate()[0]
         if pending:  # the file ends in the middle of a UTF-8 sequence
-            invalid = (size - len(pending), newlines + 1, pending[0])
+            invalid = (size - len(pending), lines + 1, pending[0])
+    if size and last != b"\n":
+        lines += 1  # a last line without LF
     if invalid is not None:
         encoding = ENC_CP1252
     elif first.startswith(UTF8_BOM):
         encoding = ENC_UTF8_BOM
     else:
         encoding = ENC_UTF8
-    return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid)
+    return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid, lines, separators, has_quote,
+                     has_empty_line)
 
 
 def _c1_fallback(err: UnicodeError) -> tuple[str, int]:

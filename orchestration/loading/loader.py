@@ -511,6 +511,7 @@ class _Entry:
     f: DropFile
     res: FileLoadResult
     read_path: Path | None = None
+    info: FileBytes | None = None  # what the inspection of its bytes found
     columns: tuple[tuple[str, str], ...] | None = None  # the read: (name, type) in file order
     cols: list[tuple[str, Column | None]] = field(default_factory=list)  # header: contract column or None
 
@@ -641,7 +642,7 @@ def _prepare(
     except _Rejected as err:
         res.status, res.error = REJECTED, str(err)
         return e
-    e.read_path, e.cols = read_path, cols
+    e.read_path, e.info, e.cols = read_path, info, cols
     e.columns = tuple(
         (name if col else f"_unknown_{i + 1}", _read_type(col) if col else "VARCHAR")
         for i, (name, col) in enumerate(cols)
@@ -747,15 +748,54 @@ def _header_columns(
     return [(n, source.column(n) if n in source.column_names else None) for n in header]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
     reads: list[_Entry]  # the files read, in load order: `f` in the temp tables is the index here
     recmaps: list[records.RecordMap]  # per file
     checks: list[tuple[str, str, str]]
     n_fields: int  # fields in the files' header
+    scanned: bool = True  # the line scan made its tables (records.map_records), else only _ld_files
+    n_bad: int = 0  # records in _ld_q before the conflicting duplicates (_left_out)
+    n_dup: int = 0  # records in _ld_dup
+
+
+@contextmanager
+def _reading(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> Iterator[None]:
+    """What reading the batch's files can meet, as the loader reports it."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException as oom:
+        [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+        names = ", ".join(entry.f.name for entry in reads)
+        raise LoadOutOfMemory(
+            f"DuckDB ran out of memory reading {names} (memory limit {limit}: {str(oom).splitlines()[0]}). "
+            f"Nothing of it was loaded and it is not rejected: the next run reads it again. Give the load "
+            f"more memory (RETTIDIG_MEMORY_LIMIT, docs/parameters.md) or fewer DuckDB threads "
+            f"(RETTIDIG_THREADS), and run again."
+        ) from None
+    except duckdb.Error as e:
+        raise _Rejected(
+            f"{reads[0].f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
+            f"Ask for a corrected export (see docs/loading.md)"
+        ) from e
+    except records.LineOrderError as e:
+        raise _Rejected(_internal_error(reads[0].f.name, f"the line scan failed: {e}")) from e
+
+
+def _scan_lines(conn: duckdb.DuckDBPyConnection, reads: list[_Entry]) -> list[records.RecordMap]:
+    with _reading(conn, reads):
+        return records.map_records(conn, [e.read_path for e in reads if e.read_path])
 
 
 def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
+    """Everything before the batch's transaction: the files read and placed (_read_and_place), the
+    records to leave out found (_left_out)."""
+    prep = _read_and_place(conn, reads, offsets)
+    _left_out(conn, prep)
+    return prep
+
+
+def _read_and_place(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
     """Read the files (same columns) together into temp tables: `_ld_rows` (good rows with their
     record `_rec` and file `_f`, `_bad` flagged by the SQL checks), `_ld_rows_l` (the same with their
     line `_line`) and `_ld_rejrec` (DuckDB's rejected records with reasons). Records are keyed by `rec`, numbered over the batch (records.py).
@@ -783,7 +823,7 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
     bad_expr = " OR ".join(f"({cond})" for _, cond, _ in checks) or "false"
     conn.execute("DROP TABLE IF EXISTS _ld_rej")
     conn.execute("DROP TABLE IF EXISTS _ld_rejscan")
-    try:
+    with _reading(conn, reads):
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _ld_t AS
@@ -795,23 +835,19 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
                 rejects_table = '_ld_rej', rejects_scan = '_ld_rejscan')
             """
         )
-        recmaps = records.map_records(conn, [e.read_path for e in reads])
-    except duckdb.OutOfMemoryException as oom:
-        [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
-        names = ", ".join(entry.f.name for entry in reads)
-        raise LoadOutOfMemory(
-            f"DuckDB ran out of memory reading {names} (memory limit {limit}: {str(oom).splitlines()[0]}). "
-            f"Nothing of it was loaded and it is not rejected: the next run reads it again. Give the load "
-            f"more memory (RETTIDIG_MEMORY_LIMIT, docs/parameters.md) or fewer DuckDB threads "
-            f"(RETTIDIG_THREADS), and run again."
-        ) from None
-    except duckdb.Error as e:
-        raise _Rejected(
-            f"{first.f.name} could not be read as CSV ({str(e).splitlines()[0]}); nothing from it was loaded. "
-            f"Ask for a corrected export (see docs/loading.md)"
-        ) from e
-    except records.LineOrderError as e:
-        raise _Rejected(_internal_error(first.f.name, f"the line scan failed: {e}")) from e
+    n_rejected = conn.execute("SELECT count(*) FROM _ld_rej").fetchone()[0]
+    n_fields = len(cols)
+    # The line scan (records.py) is skipped when the inspection of the bytes shows every file to
+    # hold one record per line (files.FileBytes.one_record_per_line), DuckDB rejected nothing and
+    # read a row for every line but the header. Else, or when the text of a record is needed after
+    # all (_left_out), the line scan decides.
+    scanned = bool(n_rejected) or not all(e.info and e.info.one_record_per_line(n_fields) for e in reads)
+    if not scanned:
+        recmaps = records.one_line_records(conn, [e.info.lines for e in reads if e.info])
+        [(n_read,)] = conn.execute("SELECT count(*) FROM _ld_t").fetchall()
+        scanned = n_read != sum(m.n_data_records for m in recmaps)
+    if scanned:
+        recmaps = _scan_lines(conn, reads)
     # Per file: its place in the batch, name, extract date, first line and record, and the rowid
     # of its first row in `_ld_t` if DuckDB rejects none of the batch's records (the rows before it
     # are the earlier files' data records).
@@ -826,7 +862,6 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
     )
 
     # 2. DuckDB's rejected records, one row per record, with a reason in plain words.
-    n_fields = len(cols)
     cast_reason = "CASE column_name " + " ".join(
         f"WHEN {_lit(c.name)} THEN 'unparseable {_EXPECTED[c.kind][0]}: {c.name} is ' || "
         f"{_show('val')} || {_lit(', expected ' + _EXPECTED[c.kind][1])}"
@@ -841,7 +876,6 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
         "is never closed (a quote inside a field is written \"\" and the field is quoted)'"
     )
     # (The usual case, no rejects, skips the queries: each costs a fixed few ms per batch.)
-    n_rejected = conn.execute("SELECT count(*) FROM _ld_rej").fetchone()[0]
     if not n_rejected:
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE _ld_rejrec (rec BIGINT, f INTEGER, column_name VARCHAR, reason VARCHAR)"
@@ -915,8 +949,8 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
             f"data records on {sum(m.n_lines for m in recmaps)} lines ({bad_recs[1]} rejects off the record grid)",
         ))
     multi_line = any(m.multi_line_records for m in recmaps)
-    if not n_rejected and _records_are_rows(conn, recmaps, n_fields, multi_line):
-        return _pair_by_position(conn, reads, recmaps, checks, n_fields, first_rows, bad_expr, multi_line)
+    if not n_rejected and (not scanned or _records_are_rows(conn, recmaps, n_fields, multi_line)):
+        return _pair_by_position(conn, reads, recmaps, checks, n_fields, first_rows, bad_expr, multi_line, scanned)
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ld_pos AS
@@ -976,7 +1010,7 @@ def _records_are_rows(
 def _pair_by_position(
     conn: duckdb.DuckDBPyConnection, reads: list[_Entry], recmaps: list[records.RecordMap],
     checks: list[tuple[str, str, str]], n_fields: int, first_rows: list[int], bad_expr: str,
-    multi_line: bool = False,
+    multi_line: bool = False, scanned: bool = True,
 ) -> _Prepared:
     """Step 3-4 for the usual batch (_records_are_rows, and DuckDB rejected nothing): DuckDB's
     k-th row of a file is its k-th data record, so `_ld_rows` is `_ld_t` with the record worked
@@ -1033,7 +1067,7 @@ def _pair_by_position(
         {"JOIN _ld_shift s ON s.bucket = r._rec >> 10 AND r._rec >= s.lo AND r._rec < s.hi" if multi_line else ""}
         """
     )
-    return _Prepared(reads, recmaps, checks, n_fields)
+    return _Prepared(reads, recmaps, checks, n_fields, scanned)
 
 
 def _internal_error(name: str, what: str) -> str:
@@ -1043,9 +1077,11 @@ def _internal_error(name: str, what: str) -> str:
     )
 
 
-def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int) -> None:
-    """Inside the batch's transaction: quarantine, duplicates, the raw rows; fills each file's
-    counts. The files' load ids are set (res.load_id = first_id + its offset in the batch)."""
+def _left_out(conn: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+    """Before the batch's transaction (temp tables only): the records to quarantine (`_ld_q`) and
+    the duplicate events (`_ld_dup`); counts in prep.n_bad, prep.n_dup. If a record is to be
+    quarantined and the line scan was skipped, it is made now: the quarantine keeps each record's
+    text."""
     reads = prep.reads
     source = SOURCES[reads[0].f.source]
     checks, n_fields = prep.checks, prep.n_fields
@@ -1157,6 +1193,24 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
             FROM _ld_dup WHERE kind = 'conflict'
             """
         )
+    prep.n_bad, prep.n_dup = n_bad, n_dup
+    if not prep.scanned and (n_bad or n_dup) and conn.execute("SELECT EXISTS (FROM _ld_q)").fetchone()[0]:
+        recmaps = _scan_lines(conn, reads)
+        if recmaps != prep.recmaps:
+            raise _Rejected(_internal_error(
+                reads[0].f.name, f"the line scan found other records than the bytes ({recmaps} != {prep.recmaps})"
+            ))
+        prep.scanned = True
+
+
+def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int) -> None:
+    """Inside the batch's transaction: the quarantine, the raw rows; fills each file's counts. The
+    files' load ids are set (res.load_id = first_id + its offset in the batch)."""
+    reads = prep.reads
+    source = SOURCES[reads[0].f.source]
+    n_bad, n_dup = prep.n_bad, prep.n_dup
+    finals = [f"{_final_expr(c, 'a.' + _q(c.name))} AS {_q(c.name)}" for c in source.columns]
+    col_list = ", ".join(_q(c.name) for c in source.columns)
     quarantined = (
         dict(conn.execute("SELECT f, count(*) FROM _ld_q GROUP BY f").fetchall()) if n_bad or n_dup else {}
     )

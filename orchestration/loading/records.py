@@ -271,6 +271,22 @@ def map_records(conn: duckdb.DuckDBPyConnection, read_paths: list[Path]) -> list
     return [RecordMap(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
 
+def one_line_records(conn: duckdb.DuckDBPyConnection, line_counts: list[int]) -> list[RecordMap]:
+    """`_ld_files` and a RecordMap per file for a batch whose files are known, without the line scan,
+    to hold one record per line and no empty line (files.FileBytes.one_record_per_line): record =
+    line, numbered over the batch as map_records numbers them. The other tables of map_records are
+    not made; map_records makes them all if the records' text is needed after all."""
+    starts = [1 + sum(line_counts[:i]) for i in range(len(line_counts))]
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ld_files AS SELECT f, first_line, last_line, n_lines, first_line AS first_rec, "
+        "last_line AS last_rec, n_lines AS n_records, n_lines - 1 AS n_data, 0 AS multi, false AS ends_in_quote FROM "
+        "(VALUES " + ", ".join(f"({f}, {s}::BIGINT, {s + n - 1}::BIGINT, {n}::BIGINT)"
+                               for f, (s, n) in enumerate(zip(starts, line_counts)))
+        + ") AS v(f, first_line, last_line, n_lines) ORDER BY f"
+    )
+    return [RecordMap(n, n, n - 1, 0, False) for n in line_counts]
+
+
 class LineOrderError(Exception):
     """DuckDB did not return a batch's lines file by file, in order (never seen; checked anyway)."""
 
