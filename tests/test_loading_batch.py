@@ -402,12 +402,15 @@ def test_a_batch_of_records_as_rows_is_placed_without_pairing(conn, tmp_path, mo
     assert short_way == [3]
 
 
+@pytest.mark.parametrize("crlf", [False, True], ids=["LF", "CRLF"])
 @pytest.mark.parametrize("bogus", [False, True], ids=["nothing to quarantine", "rows to quarantine"])
-def test_files_of_one_record_per_line_skip_the_line_scan(conn, tmp_path, monkeypatch, bogus):
+def test_files_of_one_record_per_line_skip_the_line_scan(conn, tmp_path, monkeypatch, bogus, crlf):
     # The bytes show one record per line (files.FileBytes.one_record_per_line) and DuckDB rejects
     # nothing: no line scan, unless a record's text is needed for the quarantine. Either way the
-    # result is what the line scan gives.
+    # result is what the line scan gives. (With CRLF, DuckDB reads an LF copy.)
     files, expected = _clean_event_files(1_000, bogus=bogus)
+    if crlf:
+        files = {name: text.replace("\n", "\r\n") for name, text in files.items()}
     drop = write(tmp_path / "drop", files)
     scans = []
     scan = records.map_records
@@ -538,7 +541,12 @@ def test_a_file_without_the_memory_to_read_it_is_not_rejected_and_loads_next_tim
         ([b"a;b;c\n1;2;3;\n4;5\n"], 3, 6, True),
         ([b"a;b;c\n1;2;3;\n"], 2, 5, False),  # an empty field too many
         ([b'a;b;c\n1;"2";3\n'], 2, 4, False),  # a quote
-        ([b"a;b;c\r\n1;2;3\r\n"], 2, 4, False),  # CRLF: DuckDB reads a copy
+        ([b"a;b;c\r\n1;2;3\r\n"], 2, 4, True),  # CRLF: DuckDB reads an LF copy, with the same lines
+        ([b"a;b;c\r", b"\n1;2;3\r\n"], 2, 4, True),  # a CRLF across two chunks
+        ([b"a;b;c\r\n1;2;3\r4;5;6\r\n"], 2, 6, False),  # a lone CR: a line more in the copy
+        ([b"a;b;c\r\n1;2;3\r\n\r\n4;5;6\r\n"], 4, 6, False),  # an empty line with CRLF
+        ([b"a;b;c\r\n1;2;3\r\n", b"\r", b"\n4;5;6\r\n"], 4, 6, False),  # ... across three chunks
+        ([b"\r\na;b;c\r\n"], 2, 2, False),  # an empty first line with CRLF
         ([b"a;b;c\n1;\xf8;3\n"], 2, 4, True),  # Windows-1252: the copy has the same lines and separators
     ],
 )

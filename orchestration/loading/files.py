@@ -125,18 +125,19 @@ class FileBytes:
     lines: int = 0  # physical lines (LF-terminated, and a last one without LF)
     separators: int = 0  # `;` bytes
     has_quote: bool = False  # holds a `"`
-    has_empty_line: bool = False  # two LFs in a row, or a file starting with one
+    has_empty_line: bool = False  # an empty line (in the LF copy, if one is made)
+    has_lone_cr: bool = False  # a CR not followed by LF (the LF copy has a line break more there)
 
     def one_record_per_line(self, n_fields: int) -> bool:
         """Every line of the file is one record of `n_fields` fields, or DuckDB's strict read
         rejects one: with no quote, every `;` separates fields, so a line with fewer fields (which
         DuckDB rejects) would need another with more to make the count come out, and a line with
         more is one of those DuckDB accepts without a word (empty fields at its end). Lines as the
-        loader's line scan counts them (records.map_records), in the file DuckDB reads (a copy has
-        the same counts, as it is made only for Windows-1252, which keeps ASCII bytes, or for CRs,
-        excluded here)."""
+        loader's line scan counts them (records.map_records), in the file DuckDB reads: its LF copy, if
+        one is made (write_read_copy), has the same lines and separators, as Windows-1252 keeps ASCII
+        bytes and a CRLF becomes an LF; only a lone CR, excluded here, would make a line more."""
         return (
-            self.lines > 0 and not (self.has_quote or self.has_empty_line or self.has_cr or self.has_nul)
+            self.lines > 0 and not (self.has_quote or self.has_empty_line or self.has_lone_cr or self.has_nul)
             and self.separators == self.lines * (n_fields - 1)
         )
 
@@ -176,20 +177,24 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = lines = separators = 0
-    has_cr = has_nul = has_quote = has_empty_line = False
+    crs = crlfs = 0
+    has_nul = has_quote = has_empty_line = False
     invalid: tuple[int, int, int] | None = None
     first = b""
-    last = b"\n"  # the byte before the chunk (a file starting with LF starts with an empty line)
+    tail = b"\n"  # the bytes before the chunk (a file starting with a line break starts with an empty line)
     for chunk in chunks:
         if not first:
             first = chunk[:3]
         digest.update(chunk)
-        has_cr = has_cr or b"\r" in chunk
         has_nul = has_nul or b"\x00" in chunk
         has_quote = has_quote or b'"' in chunk
-        has_empty_line = has_empty_line or b"\n\n" in chunk or (last == b"\n" and chunk[:1] == b"\n")
+        crs += chunk.count(b"\r")
+        crlfs += chunk.count(b"\r\n") + (tail[-1:] == b"\r" and chunk[:1] == b"\n")
+        # an empty line, CRs aside (a CR is a line break of its own only if it is a lone CR)
+        edge = tail + chunk[:2]
+        has_empty_line = has_empty_line or any(e in chunk or e in edge for e in (b"\n\n", b"\n\r\n"))
         separators += chunk.count(b";")
-        last = chunk[-1:]
+        tail = chunk[-2:] if len(chunk) > 1 else (tail + chunk)[-2:]
         if invalid is None:
             pending = decoder.getstate()[0]  # the start of a character split across chunks
             try:
@@ -205,7 +210,7 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
         pending = decoder.getstate()[0]
         if pending:  # the file ends in the middle of a UTF-8 sequence
             invalid = (size - len(pending), lines + 1, pending[0])
-    if size and last != b"\n":
+    if size and tail[-1:] != b"\n":
         lines += 1  # a last line without LF
     if invalid is not None:
         encoding = ENC_CP1252
@@ -213,8 +218,8 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
         encoding = ENC_UTF8_BOM
     else:
         encoding = ENC_UTF8
-    return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid, lines, separators, has_quote,
-                     has_empty_line)
+    return FileBytes(digest.hexdigest(), size, encoding, crs > 0, has_nul, invalid, lines, separators, has_quote,
+                     has_empty_line, crs > crlfs)
 
 
 def _c1_fallback(err: UnicodeError) -> tuple[str, int]:
