@@ -528,32 +528,38 @@ def test_a_file_without_the_memory_to_read_it_is_not_rejected_and_loads_next_tim
 
 
 @pytest.mark.parametrize(
-    ("chunks", "lines", "separators", "one_record_per_line"),
+    ("chunks", "lines", "separators", "one_record_per_line", "needs_copy"),
     [
-        ([b"a;b;c\n1;2;3\n"], 2, 4, True),
-        ([b"a;b;c\n1;2;3"], 2, 4, True),  # the last line without LF
-        ([b"a;b;c\n1;2", b";3\n4;5;6\n"], 3, 6, True),  # a line across two chunks
-        ([b"a;b;c\n1;2;3\n", b"\n4;5;6\n"], 4, 6, False),  # an empty line across two chunks
-        ([b"a;b;c\n1;2;3\n\n"], 3, 4, False),  # an empty last line
-        ([b"\na;b;c\n"], 2, 2, False),  # an empty first line
+        ([b"a;b;c\n1;2;3\n"], 2, 4, True, False),
+        ([b"a;b;c\n1;2;3"], 2, 4, True, False),  # the last line without LF
+        ([b"a;b;c\n1;2", b";3\n4;5;6\n"], 3, 6, True, False),  # a line across two chunks
+        ([b"a;b;c\n1;2;3\n", b"\n4;5;6\n"], 4, 6, False, False),  # an empty line across two chunks
+        ([b"a;b;c\n1;2;3\n\n"], 3, 4, False, False),  # an empty last line
+        ([b"\na;b;c\n"], 2, 2, False, False),  # an empty first line
         # an empty field too many and one field too few: 6 = 3 x 2, so the bytes alone cannot tell;
         # DuckDB rejects the short line, and then the line scan decides (the test below)
-        ([b"a;b;c\n1;2;3;\n4;5\n"], 3, 6, True),
-        ([b"a;b;c\n1;2;3;\n"], 2, 5, False),  # an empty field too many
-        ([b'a;b;c\n1;"2";3\n'], 2, 4, False),  # a quote
-        ([b"a;b;c\r\n1;2;3\r\n"], 2, 4, True),  # CRLF: DuckDB reads an LF copy, with the same lines
-        ([b"a;b;c\r", b"\n1;2;3\r\n"], 2, 4, True),  # a CRLF across two chunks
-        ([b"a;b;c\r\n1;2;3\r4;5;6\r\n"], 2, 6, False),  # a lone CR: a line more in the copy
-        ([b"a;b;c\r\n1;2;3\r\n\r\n4;5;6\r\n"], 4, 6, False),  # an empty line with CRLF
-        ([b"a;b;c\r\n1;2;3\r\n", b"\r", b"\n4;5;6\r\n"], 4, 6, False),  # ... across three chunks
-        ([b"\r\na;b;c\r\n"], 2, 2, False),  # an empty first line with CRLF
-        ([b"a;b;c\n1;\xf8;3\n"], 2, 4, True),  # Windows-1252: the copy has the same lines and separators
+        ([b"a;b;c\n1;2;3;\n4;5\n"], 3, 6, True, False),
+        ([b"a;b;c\n1;2;3;\n"], 2, 5, False, False),  # an empty field too many
+        ([b'a;b;c\n1;"2";3\n'], 2, 0, False, False),  # a quote (nothing more is counted from its chunk on)
+        # CRLF: DuckDB reads the file itself, as it would read its LF copy (the same lines) ...
+        ([b"a;b;c\r\n1;2;3\r\n"], 2, 4, True, False),
+        ([b"a;b;c\r", b"\n1;2;3\r\n"], 2, 4, True, False),  # a CRLF across two chunks
+        ([b"a;b;c\r\n1;2;3\r\n\r\n4;5;6\r\n"], 4, 6, False, False),  # an empty line with CRLF
+        ([b"a;b;c\r\n1;2;3\r\n", b"\r", b"\n4;5;6\r\n"], 4, 6, False, False),  # ... across three chunks
+        ([b"\r\na;b;c\r\n"], 2, 2, False, False),  # an empty first line with CRLF
+        # ... but a copy is made where a field may hold a line break (a quote), or for a lone CR (a
+        # line more in the copy), or LF and CRLF mixed
+        ([b"a;b;c\r\n1;2;3\r\n", b'4;"5";6\r\n'], 3, 4, False, True),
+        ([b"a;b;c\r\n1;2;3\r4;5;6\r\n"], 2, 6, False, True),
+        ([b"a;b;c\r\n1;2;3\n4;5;6\r\n"], 3, 6, True, True),
+        ([b"a;b;c\n1;\xf8;3\n"], 2, 4, True, True),  # Windows-1252: the copy has the same lines and separators
     ],
 )
-def test_the_bytes_tell_one_record_per_line(chunks, lines, separators, one_record_per_line):
+def test_the_bytes_tell_one_record_per_line(chunks, lines, separators, one_record_per_line, needs_copy):
     info = files_module._inspect(chunks)
     assert (info.lines, info.separators) == (lines, separators)
     assert info.one_record_per_line(3) is one_record_per_line
+    assert info.needs_copy is needs_copy
 
 
 def test_a_field_too_many_and_one_too_few_are_both_quarantined(conn, tmp_path):
