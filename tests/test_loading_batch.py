@@ -539,6 +539,8 @@ def test_a_file_without_the_memory_to_read_it_is_not_rejected_and_loads_next_tim
         # an empty field too many and one field too few: 6 = 3 x 2, so the bytes alone cannot tell;
         # DuckDB rejects the short line, and then the line scan decides (the test below)
         ([b"a;b;c\n1;2;3;\n4;5\n"], 3, 6, True, False),
+        # two empty fields too many and an empty line, which DuckDB skips: the same
+        ([b"a;b;c\n1;2;3;;\n\n"], 3, 6, True, False),
         ([b"a;b;c\n1;2;3;\n"], 2, 5, False, False),  # an empty field too many
         ([b'a;b;c\n1;"2";3\n'], 2, 0, False, False),  # a quote (nothing more is counted from its chunk on)
         # CRLF: DuckDB reads the file itself, as it would read its LF copy (the same lines) ...
@@ -562,17 +564,25 @@ def test_the_bytes_tell_one_record_per_line(chunks, lines, separators, one_recor
     assert info.needs_copy is needs_copy
 
 
-def test_a_field_too_many_and_one_too_few_are_both_quarantined(conn, tmp_path):
-    # Their separators add up as if every line had six fields (5 x 4 = 5 + 6 + 4 + 5, as in the test
-    # above): DuckDB rejects the short line, so the line scan is made and finds the long one too.
+@pytest.mark.parametrize(
+    ("other_line", "reason"),
+    [("VM-2;IO-1;1;12-02-2025;1", "wrong number of fields: 5 instead of 6"), ("", None)],
+    ids=["one too few", "an empty line"],
+)
+def test_a_field_too_many_and_one_too_few_are_both_quarantined(conn, tmp_path, other_line, reason):
+    # Their separators add up as if every line had six fields (5 x 4 = 5 + 6 + 4 + 5, or with an
+    # empty line and five fields too many, 5 + 10 + 0 + 5, as in the test above): DuckDB rejects
+    # the short line, or reads a row less than there are lines, so the line scan is made and finds
+    # the long one too.
+    long_line = "VM-1;IO-1;1;12-02-2025;1;AB12" + (";" if other_line else ";;;;;")
     drop = write(tmp_path / "drop", {
-        "varemodtagelser_20250301.csv": f"{VM}\nVM-1;IO-1;1;12-02-2025;1;AB12;\nVM-2;IO-1;1;12-02-2025;1\n"
-                                        "VM-3;IO-1;1;12-02-2025;1;AB12\n",
+        "varemodtagelser_20250301.csv": f"{VM}\n{long_line}\n{other_line}\nVM-3;IO-1;1;12-02-2025;1;AB12\n",
     })
     result = load_source(conn, drop, "varemodtagelser")
-    assert [(f.rows, f.rows_loaded, f.rows_quarantined) for f in result.files] == [(3, 1, 2)]
+    assert [(f.rows, f.rows_loaded, f.rows_quarantined) for f in result.files] == (
+        [(3, 1, 2)] if other_line else [(2, 1, 1)]
+    )
     assert conn.execute("SELECT line, reason FROM raw.quarantine ORDER BY line").fetchall() == [
-        (2, "wrong number of fields: 7 instead of 6"),
-        (3, "wrong number of fields: 5 instead of 6"),
-    ]
+        (2, f"wrong number of fields: {7 if other_line else 11} instead of 6"),
+    ] + ([(3, reason)] if other_line else [])
     assert conn.execute('SELECT "Varemodtagelses_id", _line FROM raw.varemodtagelser').fetchall() == [("VM-3", 4)]

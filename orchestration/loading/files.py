@@ -126,20 +126,20 @@ class FileBytes:
     has_quote: bool = False  # holds a `"`
     # Counted only up to the first quote (a file with a quote is never one record per line):
     separators: int = 0  # `;` bytes
-    has_empty_line: bool = False  # an empty line (in the LF copy, if one is made)
     has_lone_cr: bool = False  # a CR not followed by LF (the LF copy has a line break more there)
     crlf_only: bool = False  # no quote, and every line break is a CRLF
 
     def one_record_per_line(self, n_fields: int) -> bool:
         """Every line of the file is one record of `n_fields` fields, or DuckDB's strict read
-        rejects one: with no quote, every `;` separates fields, so a line with fewer fields (which
-        DuckDB rejects) would need another with more to make the count come out, and a line with
-        more is one of those DuckDB accepts without a word (empty fields at its end). Lines as the
+        rejects one or reads fewer rows than lines: with no quote, every `;` separates fields, so a
+        line with fewer fields (which DuckDB rejects) or an empty one (which it skips) would need
+        another with more to make the count come out, and a line with more is one of those DuckDB
+        accepts without a word (empty fields at its end). Lines as the
         loader's line scan counts them (records.map_records), in the file DuckDB reads: its LF copy, if
         one is made (write_read_copy), has the same lines and separators, as Windows-1252 keeps ASCII
         bytes and a CRLF becomes an LF; only a lone CR, excluded here, would make a line more."""
         return (
-            self.lines > 0 and not (self.has_quote or self.has_empty_line or self.has_lone_cr or self.has_nul)
+            self.lines > 0 and not (self.has_quote or self.has_lone_cr or self.has_nul)
             and self.separators == self.lines * (n_fields - 1)
         )
 
@@ -173,8 +173,8 @@ def file_sha256(path: Path) -> str:
 
 
 def inspect_bytes(path: Path) -> FileBytes:
-    """One streamed pass over the file: sha256, size, UTF-8 validity, CR, NUL and quote bytes, lines,
-    empty lines and `;` separators."""
+    """One streamed pass over the file: sha256, size, UTF-8 validity, CR, NUL and quote bytes, lines
+    and `;` separators."""
     with open(path, "rb") as fh:
         return _inspect(iter(lambda: fh.read(CHUNK_BYTES), b""))
 
@@ -184,10 +184,10 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
     decoder = codecs.getincrementaldecoder("utf-8")()
     size = lines = separators = 0
     crs = crlfs = 0
-    has_nul = has_cr = has_quote = has_empty_line = False
+    has_nul = has_cr = has_quote = False
     invalid: tuple[int, int, int] | None = None
     first = b""
-    tail = b"\n"  # the bytes before the chunk (a file starting with a line break starts with an empty line)
+    tail = b""  # the bytes before the chunk
     for chunk in chunks:
         if not first:
             first = chunk[:3]
@@ -199,11 +199,8 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
             if has_cr:
                 crs += chunk.count(b"\r")
                 crlfs += chunk.count(b"\r\n") + (tail[-1:] == b"\r" and chunk[:1] == b"\n")
-            if not has_empty_line:  # CRs aside: a CR is a line break of its own only when alone
-                edge = tail + chunk[:2]
-                has_empty_line = any(e in chunk or e in edge for e in ((b"\n\n", b"\n\r\n") if has_cr else (b"\n\n",)))
             separators += chunk.count(b";")
-        tail = chunk[-2:] if len(chunk) > 1 else (tail + chunk)[-2:]
+        tail = chunk[-1:]
         if invalid is None:
             pending = decoder.getstate()[0]  # the start of a character split across chunks
             try:
@@ -229,7 +226,7 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
     else:
         encoding = ENC_UTF8
     return FileBytes(digest.hexdigest(), size, encoding, has_cr, has_nul, invalid, lines, has_quote, separators,
-                     has_empty_line, crs > crlfs, crlf_only)
+                     crs > crlfs, crlf_only)
 
 
 def _c1_fallback(err: UnicodeError) -> tuple[str, int]:
