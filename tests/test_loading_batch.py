@@ -407,7 +407,7 @@ def test_a_batch_of_records_as_rows_is_placed_without_pairing(conn, tmp_path, mo
 def test_files_of_one_record_per_line_skip_the_line_scan(conn, tmp_path, monkeypatch, bogus, crlf):
     # The bytes show one record per line (files.FileBytes.one_record_per_line) and DuckDB rejects
     # nothing: no line scan, unless a record's text is needed for the quarantine. Either way the
-    # result is what the line scan gives. (With CRLF, DuckDB reads an LF copy.)
+    # result is what the line scan gives. (DuckDB reads the CRLF files as they are.)
     files, expected = _clean_event_files(1_000, bogus=bogus)
     if crlf:
         files = {name: text.replace("\n", "\r\n") for name, text in files.items()}
@@ -549,9 +549,9 @@ def test_a_file_without_the_memory_to_read_it_is_not_rejected_and_loads_next_tim
         ([b"a;b;c\r\n1;2;3\r\n\r\n4;5;6\r\n"], 4, 6, False, False),  # an empty line with CRLF
         ([b"a;b;c\r\n1;2;3\r\n", b"\r", b"\n4;5;6\r\n"], 4, 6, False, False),  # ... across three chunks
         ([b"\r\na;b;c\r\n"], 2, 2, False, False),  # an empty first line with CRLF
-        # ... but a copy is made where a field may hold a line break (a quote), or for a lone CR (a
-        # line more in the copy), or LF and CRLF mixed
-        ([b"a;b;c\r\n1;2;3\r\n", b'4;"5";6\r\n'], 3, 4, False, True),
+        # ... but a copy is made for a lone CR (a line more in the copy), or LF and CRLF mixed
+        ([b"a;b;c\r\n1;2;3\r\n", b'4;"5";6\r\n'], 3, 4, False, False),  # a quote: not one record per line
+        ([b'a;b;c\r\n1;"2\r\n2";3\r\n'], 3, 0, False, False),  # a CRLF in a quoted field (made an LF)
         ([b"a;b;c\r\n1;2;3\r4;5;6\r\n"], 2, 6, False, True),
         ([b"a;b;c\r\n1;2;3\n4;5;6\r\n"], 3, 6, True, True),
         ([b"a;b;c\n1;\xf8;3\n"], 2, 4, True, True),  # Windows-1252: the copy has the same lines and separators

@@ -124,10 +124,9 @@ class FileBytes:
     invalid_utf8_at: tuple[int, int, int] | None = None  # (byte offset, line, byte value)
     lines: int = 0  # physical lines (LF-terminated, and a last one without LF)
     has_quote: bool = False  # holds a `"`
-    # Counted only up to the first quote (a file with a quote is never one record per line):
-    separators: int = 0  # `;` bytes
+    separators: int = 0  # `;` bytes, counted up to the first quote (then it is not one record per line)
     has_lone_cr: bool = False  # a CR not followed by LF (the LF copy has a line break more there)
-    crlf_only: bool = False  # no quote, and every line break is a CRLF
+    crlf_only: bool = False  # every line break is a CRLF, and every CR in one
 
     def one_record_per_line(self, n_fields: int) -> bool:
         """Every line of the file is one record of `n_fields` fields, or DuckDB's strict read
@@ -146,11 +145,12 @@ class FileBytes:
     @property
     def needs_copy(self) -> bool:
         """DuckDB must read a UTF-8 copy with LF line endings rather than the file itself: a file in
-        Windows-1252, or with CRs, unless every line break is a CRLF and no field can hold one (no
-        quote). DuckDB reads such a file as it reads its LF copy (its reader and the line scan take
-        CRLF as one line break), and a copy of a whole drop of CRLF exports was a fifth of the load's
-        time at 1M invoices. A file mixing CRLF and LF is copied: DuckDB cannot read it."""
-        return self.encoding == ENC_CP1252 or (self.has_cr and not (self.crlf_only and not self.has_quote))
+        Windows-1252, or with CRs, unless every CR is in a CRLF and every LF too. DuckDB reads such a
+        file as it reads its LF copy (its reader and the line scan take a CRLF as one line break),
+        but for the CRLFs inside quoted fields, which the loader turns into LF as the copy does; a
+        copy of a whole drop of CRLF exports was a fifth of the load's time at 1M invoices. A file
+        mixing CRLF and LF is copied: DuckDB cannot read it."""
+        return self.encoding == ENC_CP1252 or (self.has_cr and not self.crlf_only)
 
 
 def file_stat(path: Path) -> str:
@@ -195,10 +195,10 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
         has_nul = has_nul or b"\x00" in chunk
         has_cr = has_cr or b"\r" in chunk
         has_quote = has_quote or b'"' in chunk
+        if has_cr:
+            crs += chunk.count(b"\r")
+            crlfs += chunk.count(b"\r\n") + (tail[-1:] == b"\r" and chunk[:1] == b"\n")
         if not has_quote:  # what tells one record per line (a file with a quote never does)
-            if has_cr:
-                crs += chunk.count(b"\r")
-                crlfs += chunk.count(b"\r\n") + (tail[-1:] == b"\r" and chunk[:1] == b"\n")
             separators += chunk.count(b";")
         tail = chunk[-1:]
         if invalid is None:
@@ -216,7 +216,7 @@ def _inspect(chunks: Iterable[bytes]) -> FileBytes:
         pending = decoder.getstate()[0]
         if pending:  # the file ends in the middle of a UTF-8 sequence
             invalid = (size - len(pending), lines + 1, pending[0])
-    crlf_only = not has_quote and crs > 0 and crs == crlfs == lines
+    crlf_only = crs > 0 and crs == crlfs == lines
     if size and tail[-1:] != b"\n":
         lines += 1  # a last line without LF
     if invalid is not None:

@@ -811,12 +811,16 @@ def _read_and_place(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offset
     #    file's index. (Only scalar expressions here: the table's row order must be the files'
     #    order, and an `IN` list, say, is a join that need not keep it.)
     columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in first.columns) + "}"
+    # A file of CRLFs read as it is (files.FileBytes.needs_copy): a CRLF inside a quoted field
+    # becomes an LF, as in a copy.
+    crlf = any(e.info is not None and e.info.has_cr and e.read_path == e.f.path for e in reads)
     clean = []
     for col in source.columns:
         if col.name not in present:
             clean.append(f"NULL::{_read_type(col)} AS {_q(col.name)}")
         elif _read_type(col) == "VARCHAR":
-            clean.append(f"NULLIF({_q(col.name)}, '') AS {_q(col.name)}")
+            value = f"replace({_q(col.name)}, chr(13) || chr(10), chr(10))" if crlf else _q(col.name)
+            clean.append(f"NULLIF({value}, '') AS {_q(col.name)}")
         else:
             clean.append(_q(col.name))
     checks = _checks(source)
