@@ -797,9 +797,10 @@ def _read_batch(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: l
 
 def _read_and_place(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offsets: list[int]) -> _Prepared:
     """Read the files (same columns) together into temp tables: `_ld_rows` (good rows with their
-    record `_rec` and file `_f`, `_bad` flagged by the SQL checks), `_ld_rows_l` (the same with their
-    line `_line`) and `_ld_rejrec` (DuckDB's rejected records with reasons). Records are keyed by `rec`, numbered over the batch (records.py).
-    `offsets`: each file's place in the batch (its load id is the batch's first + that)."""
+    record `_rec` and file `_f`, `_bad` flagged by the SQL checks), `_ld_rows_l` (the same with
+    their line `_line`) and `_ld_rejrec` (DuckDB's rejected records with reasons). Records are
+    keyed by `rec`, numbered over the batch (records.py). `offsets`: each file's place in the batch
+    (its load id is the batch's first + that)."""
     first = reads[0]
     source = SOURCES[first.f.source]
     cols = first.cols
@@ -1020,9 +1021,9 @@ def _pair_by_position(
     k-th row of a file is its k-th data record, so `_ld_rows` is `_ld_t` with the record worked
     out from its rowid, no pairing with the record map (a positional join over every row, which
     DuckDB runs on one thread; docs/loading.md). The record's line is its number plus the
-    continuation lines of the records over several lines before it (`_ld_shift`, an ASOF join on
-    those few records); without them, the k-th data record is on line k + 2. Checked: each file's
-    rows are exactly the rowids it is expected at."""
+    continuation lines of the records over several lines before it (`_ld_shift`, below); without
+    them, the k-th data record is on line k + 2. Checked: each file's rows are exactly the rowids
+    it is expected at. `scanned`: whether the line scan made its tables (else only `_ld_files`)."""
     expected = {f: (first, first + m.n_data_records - 1, m.n_data_records)
                 for f, (first, m) in enumerate(zip(first_rows, recmaps)) if m.n_data_records}
     found = {f: (lo, hi, n) for f, lo, hi, n in conn.execute(
@@ -1230,18 +1231,14 @@ def _write_batch(conn: duckdb.DuckDBPyConnection, prep: _Prepared, first_id: int
 
     # 7. The accepted rows: all but the quarantined ones and the duplicates.
     left_out = [t for t, n in (("_ld_q", n_bad), ("_ld_dup", n_dup)) if n]
-    conn.execute("SET preserve_insertion_order = false")
-    try:
-        conn.execute(
-            f"""
-            INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
-            SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
-            FROM _ld_rows_l a
-            {"WHERE " + " AND ".join(f"a._rec NOT IN (SELECT rec FROM {t})" for t in left_out) if left_out else ""}
-            """
-        )
-    finally:
-        conn.execute("SET preserve_insertion_order = true")
+    conn.execute(
+        f"""
+        INSERT INTO {_table(source.name)} ({col_list}, _file_name, _extract_date, _line, _load_id)
+        SELECT {", ".join(finals)}, a._name, a._date, a._line, {first_id} + a._off
+        FROM _ld_rows_l a
+        {"WHERE " + " AND ".join(f"a._rec NOT IN (SELECT rec FROM {t})" for t in left_out) if left_out else ""}
+        """
+    )
     duplicates = dict(
         conn.execute("SELECT f, count(*) FROM _ld_dup WHERE kind = 'duplicate' GROUP BY f").fetchall() if n_dup else []
     )
