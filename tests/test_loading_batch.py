@@ -6,6 +6,7 @@ call per file gives: the same raw rows and lines, quarantine, load log and resul
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -458,6 +459,38 @@ def test_batches_split_by_size_load_as_one(conn, tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "BATCH_MAX_FILES", 2)
     assert results(load_source(conn, drop, "fakturahaendelser")) == expected_results
     assert snapshot(conn, "fakturahaendelser") == expected
+
+
+def test_a_batch_is_loaded_when_the_next_files_inspection_is_not_done(conn, tmp_path, monkeypatch):
+    # A batch of BATCH_READY_BYTES is loaded rather than wait for the next file's inspection (it runs
+    # ahead in a thread): here each file's inspection waits until the file before it is loaded (for
+    # at most a second), so every file read is a batch of its own, and the result is the same.
+    # (0306 is rejected before reading: its batch holds nothing to read, so 0307 joins it.)
+    drop = write(tmp_path / "drop", EVENT_FILES)
+    expected, expected_results = one_call_per_file(tmp_path, "fakturahaendelser", EVENT_FILES)
+    order = sorted(EVENT_FILES)
+    loaded: list[str] = []
+    inspect, load_batch = loader.inspect_bytes, loader._load_batch
+
+    def inspect_after_the_files_before(path):
+        deadline = time.monotonic() + 1
+        while len(loaded) < order.index(path.name) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return inspect(path)
+
+    def recording_load_batch(c, batch):
+        load_batch(c, batch)
+        loaded.extend(e.f.name for e in batch)
+        batches.append([e.f.name[-8:-4] for e in batch])
+
+    batches: list[list[str]] = []
+
+    monkeypatch.setattr(loader, "BATCH_READY_BYTES", 1)
+    monkeypatch.setattr(loader, "inspect_bytes", inspect_after_the_files_before)
+    monkeypatch.setattr(loader, "_load_batch", recording_load_batch)
+    assert results(load_source(conn, drop, "fakturahaendelser")) == expected_results
+    assert snapshot(conn, "fakturahaendelser") == expected
+    assert batches == [["0301"], ["0302"], ["0303"], ["0304"], ["0305"], ["0306", "0307"]]
 
 
 def test_load_ids_follow_load_order_with_unchanged_and_rejected_files(conn, tmp_path):

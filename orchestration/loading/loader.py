@@ -115,6 +115,10 @@ _TEMP_TABLES = (
 # order, with the same columns). Bounded so that a batch's temp tables stay well within memory.
 BATCH_MAX_BYTES = 256 * 1024 * 1024
 BATCH_MAX_FILES = 2000
+# A batch of at least this many bytes is loaded without waiting for the next file's inspection
+# (_InspectAhead): the inspection runs faster than DuckDB loads, so DuckDB starts early and the
+# batches after the first grow with what is inspected meanwhile.
+BATCH_READY_BYTES = 32 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,6 +452,11 @@ def _load_source(
             batch: list[_Entry] = []
             reads = size = 0  # files to read in the batch, their bytes
             for f in files:
+                if size >= BATCH_READY_BYTES and not ahead.ready(f):
+                    # DuckDB would wait for this file's inspection: load what is ready first
+                    _load_batch(conn, batch)
+                    copies.clear()
+                    batch, reads, size = [], 0, 0
                 e = _prepare(f, priors.get(f.name), copies, ahead)
                 if e.columns is not None:
                     columns = next((b.columns for b in batch if b.columns is not None), None)
@@ -525,6 +534,11 @@ class _InspectAhead:
     def __init__(self, files: list[DropFile]) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rettidig-inspect") if files else None
         self._futures = {f.path: self._pool.submit(inspect_bytes, f.path) for f in files} if self._pool else {}
+
+    def ready(self, f: DropFile) -> bool:
+        """The file's inspection is done (or not asked for: it is done when its turn comes)."""
+        future = self._futures.get(f.path)
+        return future is None or future.done()
 
     def info(self, f: DropFile) -> FileBytes:
         future = self._futures.pop(f.path, None)
