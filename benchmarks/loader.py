@@ -1,6 +1,6 @@
 """The loader against DuckDB's own typed read of the same drop folder (issue 8, load ratio).
 
-    python benchmarks/loader.py DROP [DROP ...] [--repeat 2] [--threads N] [--loader-src DIR] [--work DIR] [--json OUT]
+    python benchmarks/loader.py DROP [DROP ...] [--repeat 2] [--threads N] [--loader-src DIR] [--baseline-src DIR] [--work DIR] [--json OUT]
 
 For each drop folder, each phase runs in a fresh process (`--repeat` times, alternating):
 
@@ -13,7 +13,9 @@ It prints wall seconds and CPU seconds (user + system of the child process, from
 resource.getrusage), and the loader / typed-read ratios of both. On a shared machine the CPU
 figure is the steadier one: other jobs stretch wall time, much less the CPU time used; with
 `--threads 1` (DuckDB's threads, both phases) it is steadier still. `--loader-src DIR` runs the
-loader from another checkout (e.g. `git archive main | tar -x -C DIR`), for before/after numbers.
+loader from another checkout (e.g. `git archive main | tar -x -C DIR`); `--baseline-src DIR` runs
+a second loader from another checkout in the same alternation (typed read, loader, baseline, ...),
+for before/after numbers on a machine whose speed drifts between runs.
 Generate drop folders outside the repository, e.g.
 
     rettidig generate --out /tmp/bench/m60k --invoices-per-month 10000 --months 6 --extracts monthly --quiet
@@ -78,25 +80,28 @@ def run(code: str, cwd: Path = REPO) -> dict:
     return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "out": proc.stdout.strip()}
 
 
-def bench(drop: Path, repeat: int, work: Path, threads: int | None = None, loader_src: Path | None = None) -> dict:
+def bench(drop: Path, repeat: int, work: Path, threads: int | None = None, loader_src: Path | None = None,
+          baseline_src: Path | None = None) -> dict:
     csv = sorted(drop.glob("*.csv"))
+    phases = ("typed_read", "loader") + (("baseline",) if baseline_src else ())
     info = {"drop": str(drop), "files": len(csv), "csv_mib": round(sum(p.stat().st_size for p in csv) / 2**20, 1),
-            "typed_read": [], "loader": []}
+            **{phase: [] for phase in phases}}
     print(f"{drop}: {info['files']} files, {info['csv_mib']} MiB", flush=True)
+    src = {"typed_read": REPO, "loader": loader_src or REPO, "baseline": baseline_src}
     for i in range(repeat):
-        for phase in ("typed_read", "loader"):
+        for phase in phases:
             db = work / f"{phase}.duckdb"
             db.unlink(missing_ok=True)
             code = typed_read_code(drop, db) if phase == "typed_read" else loader_code(drop, db)
-            r = run(with_threads(code, threads), cwd=(loader_src or REPO) if phase == "loader" else REPO)
+            r = run(with_threads(code, threads), cwd=src[phase])
             db.unlink(missing_ok=True)
             info[phase].append({"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]})
             summary = [ln for ln in r["out"].splitlines() if ln.startswith("ROWS")]
-            extra = f"   {summary[0]}" if phase == "loader" and summary else ""
+            extra = f"   {summary[0]}" if phase != "typed_read" and summary else ""
             print(f"  run {i + 1} {phase:<11}{r['seconds']:>8.2f} s  cpu {r['cpu_seconds']:>8.2f} s{extra}", flush=True)
             if phase == "loader" and r["out"]:
                 info["loader_out"] = r["out"]
-    best = {p: {k: min(x[k] for x in info[p]) for k in ("seconds", "cpu_seconds")} for p in ("typed_read", "loader")}
+    best = {p: {k: min(x[k] for x in info[p]) for k in ("seconds", "cpu_seconds")} for p in phases}
     info["best"] = best
     info["ratio_wall"] = round(best["loader"]["seconds"] / best["typed_read"]["seconds"], 2)
     info["ratio_cpu"] = round(best["loader"]["cpu_seconds"] / best["typed_read"]["cpu_seconds"], 2)
@@ -106,6 +111,12 @@ def bench(drop: Path, repeat: int, work: Path, threads: int | None = None, loade
         f"loader / typed read: wall {info['ratio_wall']}, cpu {info['ratio_cpu']} (goal <= 1.5)",
         flush=True,
     )
+    if baseline_src:
+        b = best["baseline"]
+        info["vs_baseline_wall"] = round(best["loader"]["seconds"] / b["seconds"], 2)
+        info["vs_baseline_cpu"] = round(best["loader"]["cpu_seconds"] / b["cpu_seconds"], 2)
+        print(f"  loader / baseline loader ({baseline_src}): best {best['loader']['seconds']:.2f} / {b['seconds']:.2f} s, "
+              f"wall {info['vs_baseline_wall']}, cpu {info['vs_baseline_cpu']}", flush=True)
     return info
 
 
@@ -115,6 +126,8 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=2, help="runs of each phase (the best is reported)")
     p.add_argument("--threads", type=int, help="DuckDB threads in both phases (default: DuckDB's own, the cores)")
     p.add_argument("--loader-src", type=Path, help="run the loader from this source tree (default: this checkout)")
+    p.add_argument("--baseline-src", type=Path,
+                   help="also run the loader from this source tree, in the same alternation (before/after)")
     p.add_argument("--work", type=Path, help="where the DuckDB files go (default: a temp folder)")
     p.add_argument("--json", type=Path, help="write the results here")
     args = p.parse_args()
@@ -122,7 +135,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         src = args.loader_src.resolve() if args.loader_src else None
-        results = [bench(d.resolve(), args.repeat, work, args.threads, src) for d in args.drops]
+        base = args.baseline_src.resolve() if args.baseline_src else None
+        results = [bench(d.resolve(), args.repeat, work, args.threads, src, base) for d in args.drops]
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
