@@ -348,6 +348,17 @@ def test_line_numbers_in_large_files_read_together(conn, tmp_path):
     ).fetchall() == [(name, line, hid) for hid, name, line in expected_bad]
 
 
+def assert_loads_the_same_elsewhere(db: Path, drop: Path, conn, result: list[tuple]) -> None:
+    """The events of `drop` loaded into a fresh warehouse `db` give `result` and leave behind what
+    they left in `conn`."""
+    c = duckdb.connect(str(db))
+    try:
+        assert results(load_source(c, drop, "fakturahaendelser")) == result
+        assert snapshot(c, "fakturahaendelser") == snapshot(conn, "fakturahaendelser")
+    finally:
+        c.close()
+
+
 def _clean_event_files(
     rows_per_file: int, multi_line: bool = False, bogus: bool = True
 ) -> tuple[dict[str, str], list[tuple]]:
@@ -394,12 +405,7 @@ def test_a_batch_of_records_as_rows_is_placed_without_pairing(conn, tmp_path, mo
 
     monkeypatch.setattr(loader, "_records_are_rows", lambda *a: False)
     monkeypatch.setattr(FileBytes, "one_record_per_line", lambda *a: False)
-    c = duckdb.connect(str(tmp_path / "paired.duckdb"))
-    try:
-        assert results(load_source(c, drop, "fakturahaendelser")) == result
-        assert snapshot(c, "fakturahaendelser") == snapshot(conn, "fakturahaendelser")
-    finally:
-        c.close()
+    assert_loads_the_same_elsewhere(tmp_path / "paired.duckdb", drop, conn, result)
     assert short_way == [3]
 
 
@@ -429,12 +435,7 @@ def test_files_of_one_record_per_line_skip_the_line_scan(conn, tmp_path, monkeyp
          ("3", 28, "H-0002026;K-000405;14-02-2025 06:12:00;BOGUS;AB12;;;")] if bogus else []
     )
     monkeypatch.setattr(FileBytes, "one_record_per_line", lambda *a: False)
-    c = duckdb.connect(str(tmp_path / "scanned.duckdb"))
-    try:
-        assert results(load_source(c, drop, "fakturahaendelser")) == result
-        assert snapshot(c, "fakturahaendelser") == snapshot(conn, "fakturahaendelser")
-    finally:
-        c.close()
+    assert_loads_the_same_elsewhere(tmp_path / "scanned.duckdb", drop, conn, result)
     assert scans == ([3, 3] if bogus else [3])
 
 
