@@ -133,10 +133,10 @@ class FileBytes:
         rejects one or reads fewer rows than lines: with no quote, every `;` separates fields, so a
         line with fewer fields (which DuckDB rejects) or an empty one (which it skips) would need
         another with more to make the count come out, and a line with more is one of those DuckDB
-        accepts without a word (empty fields at its end). Lines as the
-        loader's line scan counts them (records.map_records), in the file DuckDB reads: its LF copy, if
-        one is made (write_read_copy), has the same lines and separators, as Windows-1252 keeps ASCII
-        bytes and a CRLF becomes an LF; only a lone CR, excluded here, would make a line more."""
+        accepts without a word (empty fields at its end). Lines as the loader's line scan counts them
+        (records.map_records), in the file DuckDB reads: its LF copy, if one is made
+        (write_read_copy), has the same lines and separators, as Windows-1252 keeps ASCII bytes and
+        a CRLF becomes an LF; only a lone CR, excluded here, would make a line more."""
         return (
             self.lines > 0 and not (self.has_quote or self.has_lone_cr or self.has_nul)
             and self.separators == self.lines * (n_fields - 1)
