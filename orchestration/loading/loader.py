@@ -827,8 +827,8 @@ def _read_and_place(conn: duckdb.DuckDBPyConnection, reads: list[_Entry], offset
     #    order, and an `IN` list, say, is a join that need not keep it.)
     columns_struct = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in first.columns) + "}"
     # A file of CRLFs read as it is (files.FileBytes.needs_copy): a CRLF inside a quoted field
-    # becomes an LF, as in a copy.
-    crlf = any(e.info is not None and e.info.has_cr and e.read_path == e.f.path for e in reads)
+    # becomes an LF, as in a copy. (Only a quoted field can hold one.)
+    crlf = any(e.info is not None and e.info.has_cr and e.info.has_quote and e.read_path == e.f.path for e in reads)
     clean = []
     for col in source.columns:
         if col.name not in present:
