@@ -21,7 +21,7 @@ from dagster_dbt import DbtCliInvocation
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.lib.dbt.project import DBT_EXECUTABLE, VenvDbtCli, dbt_project
+from orchestration.lib.dbt.project import DBT_EXECUTABLE, VenvDbtCli, dbt_parameters, dbt_project
 from orchestration.settings import Settings
 
 
@@ -136,16 +136,8 @@ class DbtCli(VenvDbtCli):
         dbt_threads = Settings.from_env().dbt_threads
         if dbt_threads:
             args = [*args, "--threads", str(dbt_threads)]
-        saved = {name: os.environ.get(name) for name in parameters}
-        os.environ.update(parameters)
-        try:
+        with dbt_parameters(parameters):
             return self.cli(args, context=context)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 def build_resources() -> dict:

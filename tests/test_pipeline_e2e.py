@@ -381,19 +381,26 @@ def test_production_builds_run_data_tests_but_no_unit_tests(pipeline):
 
 
 def test_dbt_threads_follow_the_setting(pipeline):
-    """RETTIDIG_DBT_THREADS (set for the close above) gives dbt `--threads`; without it dbt builds
-    with the profile's two threads (dbt_project/profiles.yml)."""
+    """RETTIDIG_DBT_THREADS (set for the fixture's close) gives dbt `--threads`; without it dbt
+    builds with the profile's two threads (dbt_project/profiles.yml): the build and the closes of
+    the tests above."""
     from orchestration.lib.dbt.project import dbt_project
 
-    threads = {}
+    runs = []  # (when its results were written, which asset, --threads, dbt's log line)
     for path in (dbt_project.project_dir / "target").glob("*/run_results.json"):
         if path.stat().st_mtime >= pipeline["started"] and path.parent.name.startswith(("dbt_models-", "period_close")):
             log = "".join(f.read_text(encoding="utf-8", errors="replace") for f in path.parent.glob("dbt.log*"))
-            threads[path.parent.name.split("-")[0]] = (
+            runs.append((
+                path.stat().st_mtime, path.parent.name.split("-")[0],
                 json.loads(path.read_text(encoding="utf-8"))["args"].get("threads"),
                 re.findall(r"Concurrency: (\d+) threads", log),
-            )
-    assert threads == {"dbt_models": (None, ["2"]), "period_close_models": (1, ["1"])}, threads
+            ))
+    runs.sort()
+    builds = [run[2:] for run in runs if run[1] == "dbt_models"]
+    closes = [run[2:] for run in runs if run[1] == "period_close_models"]
+    assert builds and set(map(repr, builds)) == {repr((None, ["2"]))}, builds
+    # the fixture's close (`close --all`) is the first; the tests' closes ran without the setting
+    assert closes[0] == (1, ["1"]) and all(c == (None, ["2"]) for c in closes[1:]), closes
 
 
 def test_runs_keep_dbts_saved_parse(pipeline):
@@ -401,7 +408,7 @@ def test_runs_keep_dbts_saved_parse(pipeline):
     `rettidig prepare` saved, although this warehouse is in another folder than the prepared one's
     and the runs pass D and the close's months: dbt re-reads only the files that read those
     parameters (docs/architecture.md, "dbt's parse"), instead of the whole project (about 10 s
-    more per invocation)."""
+    more per invocation), and a plain build none."""
     from orchestration.lib.dbt.project import dbt_project
 
     folders = [p for p in (dbt_project.project_dir / "target").iterdir()
@@ -412,6 +419,10 @@ def test_runs_keep_dbts_saved_parse(pipeline):
         log = "".join(f.read_text(encoding="utf-8", errors="replace") for f in folder.glob("dbt.log*"))
         assert "Partial parsing enabled" in log, folder
         assert "Unable to do partial parsing" not in log, folder
+        if folder.name.startswith("dbt_models-"):
+            # the saved parse holds a plain build's parameters (lib/dbt/project.py
+            # PLAIN_BUILD_PARAMETERS): nothing to parse again
+            assert "0 files deleted, 0 files added, 0 files changed" in log, folder
 
 
 @pytest.mark.slow  # a run or a dbt invocation of its own: `make test-all` (CI)

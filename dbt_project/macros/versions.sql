@@ -10,15 +10,15 @@
   written the same day leave the earlier ones with an empty interval: the day's last one wins.
 -#}
 {% macro version_columns(key_columns) -%}
-    {%- set key = key_columns | join(', ') -%}
-    {%- set order = 'changed_at, extract_date, source_line' -%}
-    {%- set latest_first = 'changed_at desc, extract_date desc, source_line desc' -%}
+    {#- one window (one sort of the versions): the current version is the last in that order, the
+        one with no next version -#}
+    {%- set versions_in_order = '(partition by ' ~ (key_columns | join(', ')) ~ ' order by changed_at, extract_date, source_line)' -%}
     case
-        when row_number() over (partition by {{ key }} order by {{ order }}) = 1 then date '0001-01-01'
+        when row_number() over {{ versions_in_order }} = 1 then date '0001-01-01'
         else cast(changed_at as date)
     end as valid_from,
-    lead(cast(changed_at as date)) over (partition by {{ key }} order by {{ order }}) as valid_to,
-    row_number() over (partition by {{ key }} order by {{ latest_first }}) = 1 as is_current
+    lead(cast(changed_at as date)) over {{ versions_in_order }} as valid_to,
+    lead(true) over {{ versions_in_order }} is null as is_current
 {%- endmacro %}
 
 {#- The join condition "this version is valid at date_expr" (see version_columns). Other

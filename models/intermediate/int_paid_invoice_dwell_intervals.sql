@@ -34,13 +34,19 @@ with paid as (
 events as (
     select
         events.*,
-        paid.first_paid_sequence,
-        min(events.event_sequence) filter (where events.event_type = 'BOGFØRT')
-            over (partition by events.invoice_id) as first_posted_sequence
+        paid.first_paid_sequence
     from {{ ref('stg_kvantum__invoice_events') }} as events
     inner join paid
         on events.invoice_id = paid.invoice_id
     where {{ changed_keys_only('events.invoice_id') }}
+),
+
+-- the first BOGFØRT of each invoice (an aggregate: a window over the events would sort them all)
+first_posted as (
+    select invoice_id, min(event_sequence) as first_posted_sequence
+    from events
+    where event_type = 'BOGFØRT'
+    group by invoice_id
 ),
 
 -- the department of the user a routing event went to, in the version valid at its date
@@ -67,7 +73,7 @@ classified as (
                 case when routed_to.to_department = 'KS' then 'KS' else 'APPROVAL' end
             when events.event_type = 'GODKENDT' then 'POSTING'
             when events.event_type = 'BOGFØRT' then 'PAYMENT'
-            when events.event_type = 'SPÆRRE_OPHÆVET' and events.first_posted_sequence < events.event_sequence then 'PAYMENT'
+            when events.event_type = 'SPÆRRE_OPHÆVET' and first_posted.first_posted_sequence < events.event_sequence then 'PAYMENT'
             when events.event_type = 'SPÆRRET' then 'BLOCKED'
             when events.event_type in ('BETALT', 'AFVIST', 'ANNULLERET') then 'END'
         end as boundary,
@@ -78,6 +84,8 @@ classified as (
     from events
     left join routed_to
         on events.event_id = routed_to.event_id
+    left join first_posted
+        on events.invoice_id = first_posted.invoice_id
     where events.event_sequence <= events.first_paid_sequence
 ),
 
@@ -92,21 +100,23 @@ boundaries as (
     where boundary is not null
 ),
 
--- a GODKENDT while POSTING runs (the previous boundary started POSTING) continues it
-step_starts as (
-    select *
-    from boundaries
-    qualify not (
-        event_type = 'GODKENDT'
-        and coalesce(lag(boundary) over (partition by invoice_id order by event_sequence), '') = 'POSTING'
-    )
-),
-
+-- Each boundary lasts until the next one, but a GODKENDT while POSTING runs (the previous boundary
+-- started POSTING) continues it: that row goes, and the POSTING it continues lasts until the next
+-- boundary that is not a GODKENDT. One window over the invoice's boundaries computes both.
 intervals as (
     select
         *,
-        lead(event_date) over (partition by invoice_id order by event_sequence) as next_boundary_date
-    from step_starts
+        case
+            when boundary = 'POSTING' then
+                lead(case when boundary <> 'POSTING' then event_date end ignore nulls) over by_sequence
+            else lead(event_date) over by_sequence
+        end as next_boundary_date
+    from boundaries
+    window by_sequence as (partition by invoice_id order by event_sequence)
+    qualify not (
+        event_type = 'GODKENDT'
+        and coalesce(lag(boundary) over by_sequence, '') = 'POSTING'
+    )
 )
 
 select

@@ -12,12 +12,12 @@ from pydantic import Field
 
 from orchestration.assets.raw import WAREHOUSE_POOL
 from orchestration.lib.dbt.metadata import with_table_metadata
-from orchestration.lib.dbt.project import dbt_project
+from orchestration.lib.dbt.project import PLAIN_BUILD_PARAMETERS, dbt_project
 from orchestration.lib.dbt.translator import RettidigDbtTranslator
 from orchestration.resources import DbtCli
 from orchestration.settings import Settings
 
-from orchestration.assets.period_close import NO_CLOSE, PERIOD_CLOSE_SELECT
+from orchestration.assets.period_close import PERIOD_CLOSE_SELECT
 
 
 class DbtBuildConfig(Config):
@@ -54,7 +54,7 @@ def build_parameters(as_of_date: str | None) -> dict[str, str]:
     Launchpad or `--as-of`, else RETTIDIG_AS_OF_DATE, else empty (the data watermark); and no
     months to close (those belong to the period close, assets/period_close.py)."""
     as_of = as_of_date or Settings.from_env().as_of_date
-    return {"RETTIDIG_AS_OF_DATE": as_of or "", **NO_CLOSE}
+    return {**PLAIN_BUILD_PARAMETERS, "RETTIDIG_AS_OF_DATE": as_of or ""}
 
 
 @dbt_assets(

@@ -42,8 +42,6 @@ from orchestration.warehouse import Warehouse, record_close
 # to D (reporting.rpt_period_close) are built by the partitioned asset only: they read period_close,
 # which does not exist before the first close.
 PERIOD_CLOSE_SELECT = "period_close period_close_trend rpt_period_close"
-# What every other build passes for the close's parameters: no months to close.
-NO_CLOSE = {"RETTIDIG_CLOSE_MONTH_FROM": "", "RETTIDIG_CLOSE_MONTH_TO": "", "RETTIDIG_FORCE_CLOSE": "false"}
 # The models between the dates the states are evaluated at and the close's measures: what a forced
 # re-close of a month closed before builds first, for that month's last day.
 MONTH_END_CHAIN = "int_as_of_dates+,+int_period_close_measures"
