@@ -46,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETTIDIG_AS_OF_DATE", "compute the marts as of this date, YYYY-MM-DD", "the data watermark"),
     Setting("RETTIDIG_PERIOD_CLOSE_START", "the first month the period close offers, YYYY-MM", "2024-01"),
     Setting("RETTIDIG_CLOSE_WORKING_DAY", "the month-end close runs on this Danish working day, 1-10", "2"),
-    Setting("RETTIDIG_LOG_LEVEL", "what the console shows with --verbose: DEBUG, INFO, WARNING or ERROR", "INFO"),
+    Setting("RETTIDIG_LOG_LEVEL", "what the console shows with --verbose: DEBUG, INFO, WARNING or ERROR; DEBUG also logs dbt's SQL to its dbt.log", "INFO"),
     Setting("RETTIDIG_DUCKLAKE", "a DuckLake instead of the DuckDB file: ducklake:postgres:dbname=... host=... (docs/scale.md)", "none: the DuckDB file"),
     Setting("RETTIDIG_DUCKLAKE_DATA_PATH", "the DuckLake's Parquet files (a folder or an object-store URL)", "<var>/ducklake"),
     Setting("RETTIDIG_DUCKLAKE_KEEP_DAYS", "DuckLake snapshots younger than this are kept by the maintenance job", "7"),

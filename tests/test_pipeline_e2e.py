@@ -47,6 +47,8 @@ def pipeline(tmp_path_factory):
         mp.setenv("RETTIDIG_WAREHOUSE", str(root / "warehouse.duckdb"))
         mp.setenv("RETTIDIG_SERVING", str(root / "serving.duckdb"))
         mp.setenv("RETTIDIG_REPORTS_DIR", str(root / "reports"))
+        # dbt's log file at debug (resources.dbt_file_log_level), for the saved-parse test below
+        mp.setenv("RETTIDIG_LOG_LEVEL", "DEBUG")
         settings = Settings.from_env().export()
         summary = generate(
             settings.exports_dir, invoices_per_month=PER_MONTH, months=MONTHS, start=dt.date(2024, 1, 1),
