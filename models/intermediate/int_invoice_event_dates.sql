@@ -18,6 +18,7 @@ milestones as (
         min(event_date) filter (where event_type = 'BOGFØRT')                 as first_posted_date,
         min(event_sequence) filter (where event_type = 'BOGFØRT')             as first_posted_sequence,
         min(event_date) filter (where event_type = 'BETALT')                  as first_paid_date,
+        min(event_sequence) filter (where event_type = 'BETALT')              as first_paid_sequence,
         min(event_date) filter (where event_type = 'AFVIST')                  as first_rejected_date,
         min(event_date) filter (where event_type = 'ANNULLERET')              as first_cancelled_date,
         count(*)                                                              as events,

@@ -34,19 +34,12 @@ with paid as (
 events as (
     select
         events.*,
-        paid.first_paid_sequence
+        paid.first_paid_sequence,
+        paid.first_posted_sequence
     from {{ ref('stg_kvantum__invoice_events') }} as events
     inner join paid
         on events.invoice_id = paid.invoice_id
     where {{ changed_keys_only('events.invoice_id') }}
-),
-
--- the first BOGFØRT of each invoice (an aggregate: a window over the events would sort them all)
-first_posted as (
-    select invoice_id, min(event_sequence) as first_posted_sequence
-    from events
-    where event_type = 'BOGFØRT'
-    group by invoice_id
 ),
 
 -- the department of the user a routing event went to, in the version valid at its date
@@ -73,7 +66,7 @@ classified as (
                 case when routed_to.to_department = 'KS' then 'KS' else 'APPROVAL' end
             when events.event_type = 'GODKENDT' then 'POSTING'
             when events.event_type = 'BOGFØRT' then 'PAYMENT'
-            when events.event_type = 'SPÆRRE_OPHÆVET' and first_posted.first_posted_sequence < events.event_sequence then 'PAYMENT'
+            when events.event_type = 'SPÆRRE_OPHÆVET' and events.first_posted_sequence < events.event_sequence then 'PAYMENT'
             when events.event_type = 'SPÆRRET' then 'BLOCKED'
             when events.event_type in ('BETALT', 'AFVIST', 'ANNULLERET') then 'END'
         end as boundary,
@@ -84,8 +77,6 @@ classified as (
     from events
     left join routed_to
         on events.event_id = routed_to.event_id
-    left join first_posted
-        on events.invoice_id = first_posted.invoice_id
     where events.event_sequence <= events.first_paid_sequence
 ),
 
