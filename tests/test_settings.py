@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.settings import SETTINGS, Settings, SettingsError, parse_month
 from tests.conftest import REPO
+from tests.dbt_cli import run_dbt
 
 
 def test_defaults_sit_under_the_var_folder(tmp_path):
@@ -73,13 +74,33 @@ def test_duckdb_limits_reach_every_connection_that_writes(tmp_path, monkeypatch)
     expected = ("1.4 GiB", str(tmp_path / "duckdb_tmp"), 1)
     with WarehouseResource().get_connection() as conn:
         assert conn.execute(query).fetchone() == expected
-    dbt = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "dbt"), "show", "--quiet", "--output", "json", "--inline", query.replace(")", ") as c", 1)],
-        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=300,
-    )
+    # a target folder of its own: dbt's default (dbt_project/target) holds the saved parse, which a
+    # dbt run there would overwrite with this one's (its env vars unset), for every later test
+    dbt = run_dbt(["show", "--quiet", "--output", "json", "--inline", query.replace(")", ") as c", 1)],
+                  tmp_path / "dbt_target")
     assert dbt.returncode == 0, dbt.stdout + dbt.stderr
     assert '"1.4 GiB"' in dbt.stdout and f'"{tmp_path / "duckdb_tmp"}"' in dbt.stdout, dbt.stdout
 
+
+
+def test_step_connections_leave_the_checkpoint_to_the_last_writer(tmp_path, monkeypatch):
+    """A step's connection leaves its writes in DuckDB's write-ahead log, which the next connection
+    reads; one with checkpoint=True (the publication) moves them into the file and leaves no log."""
+    from orchestration.resources import WarehouseResource
+
+    monkeypatch.setenv("RETTIDIG_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    wal = tmp_path / "warehouse.duckdb.wal"
+    resource = WarehouseResource()
+    with resource.get_connection() as conn:
+        conn.execute("create table loaded as select range as n from range(1000)")
+    assert wal.exists() and wal.stat().st_size > 0
+    with resource.get_connection() as conn:
+        assert conn.execute("select count(*), sum(n) from loaded").fetchone() == (1000, 499500)
+        conn.execute("insert into loaded values (1000)")
+    assert wal.exists()
+    with resource.get_connection(checkpoint=True) as conn:
+        assert conn.execute("select count(*) from loaded").fetchone() == (1001,)
+    assert not wal.exists()
 
 def _cli(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     environment = {"PATH": "/usr/bin:/bin", "RETTIDIG_VAR_DIR": str(tmp_path), **env}

@@ -1,11 +1,11 @@
 """Group `serving`: the marts published to the BI file (orchestration/serving.py)."""
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
-from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import WAREHOUSE_POOL
 from orchestration.jobs import PERIOD_CLOSE_KEYS
+from orchestration.resources import WarehouseResource
 from orchestration.serving import publish_marts
 from orchestration.settings import Settings
 from orchestration.warehouse import SERVING_SCHEMA, Warehouse, publish_snapshot
@@ -27,7 +27,7 @@ MARTS_KEYS = sorted({k for k in (*dbt_models.keys, *PERIOD_CLOSE_KEYS) if k.path
         "On a DuckLake: the views `serving.<mart>` pinned to the snapshot the run built."
     ),
 )
-def bi_marts(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+def bi_marts(context: AssetExecutionContext, duckdb: WarehouseResource) -> MaterializeResult:
     if Warehouse.from_env().is_ducklake:
         # DuckLake: BI reads the views serving.<mart>, pinned to the snapshot this run built
         with duckdb.get_connection() as conn:
@@ -41,7 +41,7 @@ def bi_marts(context: AssetExecutionContext, duckdb: DuckDBResource) -> Material
             }
         )
     target = Settings.from_env().serving
-    with duckdb.get_connection() as conn:
+    with duckdb.get_connection(checkpoint=True) as conn:  # the run's last writer: the file without a log
         rows = publish_marts(conn, target)
     context.log.info(f"Published {len(rows)} marts to {target}")
     return MaterializeResult(
