@@ -82,7 +82,6 @@ def test_duckdb_limits_reach_every_connection_that_writes(tmp_path, monkeypatch)
     assert '"1.4 GiB"' in dbt.stdout and f'"{tmp_path / "duckdb_tmp"}"' in dbt.stdout, dbt.stdout
 
 
-
 def test_step_connections_leave_the_checkpoint_to_the_last_writer(tmp_path, monkeypatch):
     """A step's connection leaves its writes in DuckDB's write-ahead log, which the next connection
     reads; one with checkpoint=True (the publication) moves them into the file and leaves no log."""
@@ -101,6 +100,7 @@ def test_step_connections_leave_the_checkpoint_to_the_last_writer(tmp_path, monk
     with resource.get_connection(checkpoint=True) as conn:
         assert conn.execute("select count(*) from loaded").fetchone() == (1001,)
     assert not wal.exists()
+
 
 def _cli(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     environment = {"PATH": "/usr/bin:/bin", "RETTIDIG_VAR_DIR": str(tmp_path), **env}
