@@ -8,12 +8,12 @@ connection sees the new one. Nothing ever sees a half-written file.
 
 A mart kept across runs in the warehouse (KEPT_MARTS: `invoice_status`, whose rows mostly change
 only in the reporting date stamped on them) is not copied row by row every time: the new file
-starts as a copy of the last publication, and only its rows whose stamp changed since then are
-replaced; the rest get the new reporting date in place. This is done only when the serving file is
-the very file the last publication wrote (its size, times and inode, as the warehouse recorded
-them) and the mart's columns are unchanged; else, and when the copy has grown well beyond a fresh
-one (deleted rows leave space behind), the mart is copied whole (docs/architecture.md, "The serving
-file").
+starts as a copy of the last publication, and only its rows written since then (the build number
+kept beside each row, above the one this publication recorded) are replaced; the rest get the new
+reporting date in place. This is done only when the serving file is the very file the last
+publication wrote (its size, times and inode, as the warehouse recorded them) and the mart's
+columns are unchanged; else, and when the copy has grown well beyond a fresh one (deleted rows
+leave space behind), the mart is copied whole (docs/architecture.md, "The serving file").
 """
 
 from __future__ import annotations
@@ -30,19 +30,18 @@ from orchestration.loading.files import file_stat
 SERVED_SCHEMA = "marts"
 BOOKKEEPING_SCHEMA = "incremental"
 PUBLICATION_TABLE = f"{BOOKKEEPING_SCHEMA}.publication"  # the last publication: its file and size
+# per kept mart, the last build number (written_in) whose rows the last publication holds
+PUBLISHED_TABLE = f"{BOOKKEEPING_SCHEMA}.published_marts"
 
 
 @dataclass(frozen=True)
 class KeptMart:
-    """A mart kept across runs by key, with a stamp per row (NULL: recomputed at every run) in the
+    """A mart kept across runs by key, with the number of the build that wrote each row in the
     warehouse, and columns that every row carries the same value of (the reporting date)."""
 
     key: str
-    stamps: str  # the warehouse's table of (key, stamp), one row per row of the mart
+    stamps: str  # the warehouse's table of (key, ..., written_in), one row per row of the mart
     stamped_columns: tuple[str, ...]
-
-    def published_stamps(self, name: str) -> str:
-        return f"{BOOKKEEPING_SCHEMA}.published_{name}_stamps"
 
 
 KEPT_MARTS = {
@@ -76,7 +75,8 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
         raise RuntimeError(
             "The warehouse has no marts to publish: build the dbt models first (`rettidig materialize`)."
         )
-    kept = {name: KEPT_MARTS[name] for name, _ in relations if name in KEPT_MARTS and _exists(conn, KEPT_MARTS[name].stamps)}
+    kept = {name: KEPT_MARTS[name] for name, _ in relations
+            if name in KEPT_MARTS and _has_column(conn, KEPT_MARTS[name].stamps, "written_in")}
     full_bytes = _last_publication(conn, serving_path) if kept else None
     from_copy = full_bytes is not None
     if from_copy:
@@ -118,7 +118,7 @@ def publish_marts(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> dict[s
         conn.execute("detach publishing")
     os.replace(staging_path, serving_path)  # atomic on one file system
     try:
-        _record_publication(conn, serving_path, kept, updated, fresh=bool(set(kept) & set(copied_whole)),
+        _record_publication(conn, serving_path, kept, fresh=bool(set(kept) & set(copied_whole)),
                             full_bytes=full_bytes)
     finally:
         for name in updated:
@@ -138,6 +138,13 @@ def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
         "and table_name = ?", [schema, name]).fetchone()[0])
 
 
+def _has_column(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = table.split(".")
+    return bool(conn.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database() and schema_name = ? "
+        "and table_name = ? and column_name = ?", [schema, name, column]).fetchone()[0])
+
+
 def _last_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> int | None:
     """The size of the last fresh publication, if the serving file is still the very file the last
     publication wrote and has not grown beyond MAX_GROWTH times that; else None (copy every mart)."""
@@ -151,8 +158,8 @@ def _last_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path) -> in
 
 
 def _update_kept_mart(conn: duckdb.DuckDBPyConnection, name: str, mart: KeptMart) -> bool:
-    """In the copy of the last publication: replace the rows whose stamp changed since then (or
-    that have none) with the warehouse's, and stamp the rest with the warehouse's reporting date.
+    """In the copy of the last publication: replace the rows written since then (or that have none)
+    with the warehouse's, and stamp the rest with the warehouse's reporting date.
     Their keys stay in _changes(name) for _record_publication. False (nothing done) when that is
     not possible or not worth it: copy the mart whole."""
     columns = ("select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
@@ -160,34 +167,31 @@ def _update_kept_mart(conn: duckdb.DuckDBPyConnection, name: str, mart: KeptMart
     here = conn.execute("select current_database()").fetchone()[0]
     if (conn.execute(columns, ["publishing", SERVED_SCHEMA, name]).fetchall()
             != conn.execute(columns, [here, SERVED_SCHEMA, name]).fetchall()
-            or not _exists(conn, mart.published_stamps(name))):
+            or not _exists(conn, PUBLISHED_TABLE)):
         return False
+    published = conn.execute(f"select written_through from {PUBLISHED_TABLE} where mart = ?", [name]).fetchone()
     stamped = conn.execute(
         f'select distinct {", ".join(mart.stamped_columns)} from {SERVED_SCHEMA}."{name}"').fetchall()
-    if len(stamped) > 1:
+    if published is None or published[0] is None or len(stamped) > 1:
         return False
-    key, changes, target = mart.key, _changes(name), f'publishing.{SERVED_SCHEMA}."{name}"'
-    conn.execute(
-        f"""
-        create or replace temp table {changes} as
-        select coalesce(now.{key}, published.{key}) as {key}
-        from {mart.stamps} as now
-        full outer join {mart.published_stamps(name)} as published on now.{key} = published.{key}
-        where now.stamp is null or published.stamp is null or now.stamp <> published.stamp
-        """
-    )
+    key, changes, target, source = mart.key, _changes(name), f'publishing.{SERVED_SCHEMA}."{name}"', f'{SERVED_SCHEMA}."{name}"'
+    conn.execute(f"create or replace temp table {changes} as select {key} from {mart.stamps} where written_in > ?",
+                 [published[0]])
     changed = conn.execute(f"select count(*) from {changes}").fetchone()[0]
-    total = conn.execute(f'select count(*) from {SERVED_SCHEMA}."{name}"').fetchone()[0]
+    total = conn.execute(f"select count(*) from {source}").fetchone()[0]
     if changed <= MAX_CHANGED_SHARE * total:
         conn.execute(f"delete from {target} where {key} in (select {key} from {changes})")
-        conn.execute(f'insert into {target} select * from {SERVED_SCHEMA}."{name}" '
-                     f"where {key} in (select {key} from {changes})")
+        # the changed rows by their row ids: the semi-join reads the key column only, and the rows'
+        # other columns are then read for those rows alone (at 10M: 0.25 s instead of 1.5 s)
+        conn.execute(f"insert into {target} select * from {source} where rowid in "
+                     f"(select rowid from {source} where {key} in (select {key} from {changes}))")
         if stamped:
             sets = ", ".join(f"{c} = ?" for c in mart.stamped_columns)
             differs = " or ".join(f"{c} is distinct from ?" for c in mart.stamped_columns)
             conn.execute(f"update {target} set {sets} where {differs}", [*stamped[0], *stamped[0]])
-        # the copy must now hold exactly the warehouse's rows (counted: the rows not replaced are
-        # those whose stamp is unchanged since they were published)
+        # the copy must now hold exactly the warehouse's rows: every row not written since the last
+        # publication was published by it, so a row too many is one deleted since (a document
+        # gone, an earlier D), which only a whole copy removes
         if conn.execute(f"select count(*) from {target}").fetchone()[0] == total:
             return True
         conn.execute(f"delete from {target}")
@@ -196,26 +200,24 @@ def _update_kept_mart(conn: duckdb.DuckDBPyConnection, name: str, mart: KeptMart
 
 
 def _record_publication(conn: duckdb.DuckDBPyConnection, serving_path: Path, kept: dict[str, KeptMart],
-                        updated: list[str], fresh: bool, full_bytes: int | None) -> None:
+                        fresh: bool, full_bytes: int | None) -> None:
     """What the next publication checks: the serving file's signature, the size of the last fresh
-    publication, and the stamps of the kept marts' rows as published (those of the marts updated
-    in the copy: their changed keys' stamps replaced). After the serving file is in place: should
-    this not happen, the signature differs next time and every mart is copied whole."""
+    publication, and per kept mart the last build number whose rows it holds. After the serving
+    file is in place: should this not happen, the signature differs next time and every mart is
+    copied whole."""
     if not kept:
         return
     size = serving_path.stat().st_size if fresh or full_bytes is None else full_bytes
     conn.execute(f"create schema if not exists {BOOKKEEPING_SCHEMA}")
     conn.execute(f"create table if not exists {PUBLICATION_TABLE} (serving_path varchar, file_stat varchar, full_bytes bigint)")
+    conn.execute(f"create table if not exists {PUBLISHED_TABLE} (mart varchar, written_through bigint)")
     conn.execute("begin transaction")
     try:
         for name, mart in kept.items():
-            published = mart.published_stamps(name)
-            if name in updated:
-                changed = f"(select {mart.key} from {_changes(name)})"
-                conn.execute(f"delete from {published} where {mart.key} in {changed}")
-                conn.execute(f"insert into {published} select * from {mart.stamps} where {mart.key} in {changed}")
-            else:
-                conn.execute(f"create or replace table {published} as select * from {mart.stamps}")
+            conn.execute(f"delete from {PUBLISHED_TABLE} where mart = ?", [name])
+            conn.execute(f"insert into {PUBLISHED_TABLE} select ?, max(written_in) from {mart.stamps}", [name])
+            # the stamps published, kept by the publications before session 17
+            conn.execute(f"drop table if exists {BOOKKEEPING_SCHEMA}.published_{name}_stamps")
         conn.execute(f"delete from {PUBLICATION_TABLE}")
         conn.execute(f"insert into {PUBLICATION_TABLE} values (?, ?, ?)",
                      [str(serving_path.resolve()), file_stat(serving_path), size])

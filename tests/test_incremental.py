@@ -237,6 +237,10 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path, generated):
                 "on f.invoice_id = s.invoice_id and f.as_of_date <= s.as_of_date"
             ).fetchall()
         assert unsettled <= status_rows < rows, (step, status_rows, rows, unsettled)
+        # and compared with the kept stamps: the candidates only (not settled when written, new
+        # loads, received since the last build), not every document
+        [compared] = [int(n) for n in re.findall(r"invoice_status: \d+ invoice\(s\) .*\(compared: (\d+) not settled", log)]
+        assert status_rows <= compared < rows, (step, compared, status_rows, rows)
         assert not {m for (m,) in ends} & {dt.date(2024, 1, 1), dt.date(2024, 2, 1)}, (step, ends)
         if compare:
             check(step, [])

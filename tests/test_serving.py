@@ -88,15 +88,18 @@ def test_publishing_nothing_says_what_to_do(tmp_path):
             publish_marts(conn, tmp_path / "s.duckdb")
 
 
-def _kept_warehouse(path, rows: list[tuple], stamps: list[tuple]) -> None:
-    """A warehouse with a mart kept across runs (serving.KEPT_MARTS: invoice_status) and its stamps."""
+def _kept_warehouse(path, rows: list[tuple], written_in: dict[str, int]) -> None:
+    """A warehouse with a mart kept across runs (serving.KEPT_MARTS: invoice_status) and the number
+    of the build that wrote each of its rows."""
     with duckdb.connect(str(path)) as conn:
         conn.execute("create schema if not exists marts; create schema if not exists incremental")
         conn.execute("create or replace table marts.invoice_status "
                      "(invoice_id varchar, state varchar, as_of_date date, data_watermark date)")
         conn.executemany("insert into marts.invoice_status values (?, ?, ?, ?)", rows)
-        conn.execute("create or replace table incremental.invoice_status_stamps (invoice_id varchar, stamp ubigint)")
-        conn.executemany("insert into incremental.invoice_status_stamps values (?, ?)", stamps)
+        conn.execute("create or replace table incremental.invoice_status_stamps "
+                     "(invoice_id varchar, stamp ubigint, written_in bigint)")
+        conn.executemany("insert into incremental.invoice_status_stamps values (?, null, ?)",
+                         [(row[0], written_in[row[0]]) for row in rows])
         conn.execute("create or replace table marts.small as select 1 as n")
 
 
@@ -108,30 +111,43 @@ def _served(serving) -> list[tuple]:
 def test_a_kept_mart_is_published_from_the_last_publication(tmp_path):
     import datetime as dt
 
-    d1, d2 = dt.date(2025, 1, 10), dt.date(2025, 1, 11)
+    d1, d2, d3 = dt.date(2025, 1, 10), dt.date(2025, 1, 11), dt.date(2025, 1, 12)
     warehouse, serving = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
-    # settled rows A, B, C, F and H-M (stamped), D and E not settled (no stamp: replaced at every
-    # publication)
+    # build 1 wrote every row: A-F and H-M
     settled = [(k, k.lower(), d1, d1) for k in "HIJKLM"]
-    settled_stamps = [(k, 100 + i) for i, k in enumerate("HIJKLM")]
-    _kept_warehouse(warehouse, [(k, k.lower(), d1, d1) for k in "ABCDEF"] + settled,
-                    [("A", 1), ("B", 2), ("C", 3), ("D", None), ("E", None), ("F", 6)] + settled_stamps)
+    _kept_warehouse(warehouse, [(k, k.lower(), d1, d1) for k in "ABCDEF"] + settled, dict.fromkeys("ABCDEFHIJKLM", 1))
     with duckdb.connect(str(warehouse)) as conn:
         assert publish_marts(conn, serving) == {"invoice_status": 12, "small": 1}
     assert _served(serving) == [(k, k.lower(), d1, d1) for k in "ABCDEF"] + settled
 
-    # the next day: B's final state changed, E moved, F is gone, G is new, D stamped on every row;
-    # A's row is changed behind its unchanged stamp, which only a copy of the last publication keeps
-    # (5 of 12 rows to replace: under serving.MAX_CHANGED_SHARE)
-    _kept_warehouse(warehouse, [("A", "a, stamp unchanged", d2, d1), ("B", "b2", d2, d1), ("C", "c", d2, d1),
-                                ("D", "d", d2, d1), ("E", "e2", d2, d1), ("G", "g", d2, d1)]
-                    + [(k, s, d2, w) for k, s, _, w in settled],
-                    [("A", 1), ("B", 22), ("C", 3), ("D", None), ("E", None), ("G", None)] + settled_stamps)
+    # the next day, build 2 rewrote B (a new final state), D and E (not settled) and wrote G (new);
+    # D is stamped on every row. A's row is changed behind its build number, which only a copy of
+    # the last publication keeps (4 of 13 rows to replace: under serving.MAX_CHANGED_SHARE)
+    day2 = [("A", "a, not rewritten", d2, d1), ("B", "b2", d2, d1), ("C", "c", d2, d1), ("D", "d", d2, d1),
+            ("E", "e2", d2, d1), ("F", "f", d2, d1), ("G", "g", d2, d1)]
+    _kept_warehouse(warehouse, day2 + [(k, s, d2, w) for k, s, _, w in settled],
+                    {**dict.fromkeys("ACFHIJKLM", 1), **dict.fromkeys("BDEG", 2)})
+    with duckdb.connect(str(warehouse)) as conn:
+        assert publish_marts(conn, serving) == {"invoice_status": 13, "small": 1}
+    assert _served(serving) == [("A", "a", d2, d1)] + day2[1:] + [(k, s, d2, w) for k, s, _, w in settled]
+
+    # build 3: F is gone (e.g. its load undone), D rewritten. The copy would keep F: a row too many,
+    # so the mart is copied whole (A's row shows it)
+    day3 = [(k, s, d3, w) for k, s, _, w in day2 if k != "F"]
+    _kept_warehouse(warehouse, day3 + [(k, s, d3, w) for k, s, _, w in settled],
+                    {**dict.fromkeys("ACHIJKLM", 1), **dict.fromkeys("BEG", 2), "D": 3})
     with duckdb.connect(str(warehouse)) as conn:
         assert publish_marts(conn, serving) == {"invoice_status": 12, "small": 1}
-    assert _served(serving) == [("A", "a", d2, d1), ("B", "b2", d2, d1), ("C", "c", d2, d1),
-                                ("D", "d", d2, d1), ("E", "e2", d2, d1), ("G", "g", d2, d1)] + [
-                                    (k, s, d2, w) for k, s, _, w in settled]
+    assert _served(serving) == day3 + [(k, s, d3, w) for k, s, _, w in settled]
+    assert _served(serving)[0] == ("A", "a, not rewritten", d3, d1)
+
+    # the next build rewrites A: published from the copy of the last (whole) publication
+    _kept_warehouse(warehouse, [("A", "a4", d3, d1)] + day3[1:] + [(k, s, d3, w) for k, s, _, w in settled],
+                    {**dict.fromkeys("CHIJKLM", 1), **dict.fromkeys("BEG", 2), "D": 3, "A": 4})
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("update marts.invoice_status set state = 'c, not rewritten' where invoice_id = 'C'")
+        publish_marts(conn, serving)
+    assert _served(serving)[:3] == [("A", "a4", d3, d1), ("B", "b2", d3, d1), ("C", "c", d3, d1)]
 
     # a serving file that is not the one last published (here: a copy put in its place) is not
     # trusted: every row is copied from the warehouse
@@ -139,14 +155,14 @@ def test_a_kept_mart_is_published_from_the_last_publication(tmp_path):
     os.replace(tmp_path / "copy.duckdb", serving)
     with duckdb.connect(str(warehouse)) as conn:
         publish_marts(conn, serving)
-    assert _served(serving)[0] == ("A", "a, stamp unchanged", d2, d1)
+    assert _served(serving)[2] == ("C", "c, not rewritten", d3, d1)
 
     # nor is it when the mart's columns changed
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("update marts.invoice_status set state = 'a again' where invoice_id = 'A'")
         conn.execute("alter table marts.invoice_status add column extra integer")
         publish_marts(conn, serving)
-    assert _served(serving)[0] == ("A", "a again", d2, d1, None)
+    assert _served(serving)[0] == ("A", "a again", d3, d1, None)
     assert not list(tmp_path.glob(".s.duckdb.*"))  # no leftovers
 
 
@@ -159,11 +175,11 @@ def test_a_kept_mart_is_copied_whole_when_a_copy_is_not_worth_it(tmp_path, monke
 
     d1, d2 = dt.date(2025, 1, 10), dt.date(2025, 1, 11)
     warehouse, serving_file = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
-    _kept_warehouse(warehouse, [("A", "a", d1, d1), ("B", "b", d1, d1)], [("A", 1), ("B", None)])
+    _kept_warehouse(warehouse, [("A", "a", d1, d1), ("B", "b", d1, d1)], {"A": 1, "B": 1})
     with duckdb.connect(str(warehouse)) as conn:
         publish_marts(conn, serving_file)
-    # A's row changed behind its unchanged stamp: only a mart copied whole shows it
-    _kept_warehouse(warehouse, [("A", "a2", d2, d1), ("B", "b2", d2, d1)], [("A", 1), ("B", None)])
+    # A's row changed behind its build number: only a mart copied whole shows it
+    _kept_warehouse(warehouse, [("A", "a2", d2, d1), ("B", "b2", d2, d1)], {"A": 1, "B": 2})
     monkeypatch.setattr(serving, setting, value)
     with duckdb.connect(str(warehouse)) as conn:
         publish_marts(conn, serving_file)
@@ -171,7 +187,7 @@ def test_a_kept_mart_is_copied_whole_when_a_copy_is_not_worth_it(tmp_path, monke
 
 
 def test_a_publication_that_dies_before_its_record_is_followed_by_a_whole_copy(tmp_path, monkeypatch):
-    # The record of a publication (the serving file's signature, the stamps published) is written
+    # The record of a publication (the serving file's signature, the build numbers published) is written
     # after the new file is in place. A run that dies in between leaves the old record, which no
     # longer matches the file: the next publication must not trust the file and copies it whole.
     import datetime as dt
@@ -181,11 +197,11 @@ def test_a_publication_that_dies_before_its_record_is_followed_by_a_whole_copy(t
     d1, d2 = dt.date(2025, 1, 10), dt.date(2025, 1, 11)
     warehouse, serving_file = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
     rows = [(k, k.lower(), d1, d1) for k in "ABCD"]
-    _kept_warehouse(warehouse, rows, [("A", 1), ("B", 2), ("C", 3), ("D", None)])
+    _kept_warehouse(warehouse, rows, dict.fromkeys("ABCD", 1))
     with duckdb.connect(str(warehouse)) as conn:
         publish_marts(conn, serving_file)
     _kept_warehouse(warehouse, [("A", "a2", d2, d1), *[(k, s, d2, w) for k, s, _, w in rows[1:]]],
-                    [("A", 1), ("B", 2), ("C", 3), ("D", None)])
+                    {**dict.fromkeys("ABC", 1), "D": 2})
 
     def dies(*args, **kwargs):
         raise KeyboardInterrupt

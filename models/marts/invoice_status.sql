@@ -4,7 +4,7 @@
 -- new final state, and stamps D on the rest (macros/invoice_status_kept.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy='replace_changed_keys',
     unique_key='invoice_id',
     on_schema_change='append_new_columns',
     meta={'changed_keys': {'key': 'invoice_id'}},
